@@ -78,7 +78,13 @@ export interface ObjectResult {
   findings: ReportedFinding[];
   mutations: ReportedMutation[];
   /** Rules exempted for this object and why. */
-  exemptions: { ruleId: string; policy: string; source: 'annotation' | 'policy'; reason: string; container?: string }[];
+  exemptions: {
+    ruleId: string;
+    policy: string;
+    source: 'annotation' | 'policy';
+    reason: string;
+    container?: string;
+  }[];
 }
 
 export interface InputError {

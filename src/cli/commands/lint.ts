@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { loadManifests } from '../../manifests/index.js';
+import { exitCodeFor, formatReport } from '../../report/index.js';
+import { BUILTIN_RULES } from '../../rules/index.js';
+import type { CliIo } from '../io.js';
+import { parseFailOn, parseNamespaceLabels, parseOperation, parseOutputTargets } from '../options.js';
+import { buildLintReport, evaluateDocuments } from '../pipeline.js';
+import { loadPolicySet } from '../policies.js';
+import { ruleDescriptors } from '../rule-docs.js';
+
+export const LINT_USAGE = `Usage: cronguard lint [PATH ... | -] [options]
+
+Evaluates CronJobs (and Jobs/Pods when a policy asks) in files, directories
+(recursive: .yaml, .yml, .json) or standard input (-) exactly as the admission
+webhook would, and reports findings with file:line:column.
+
+Options:
+  --policies DIR|FILE        policy directory or file (repeatable; default: built-in policies)
+  -f, --format FORMAT        text | json | sarif | junit | github (repeatable, with --output)
+  -o, --output FILE          write the preceding --format to FILE
+  --fail-on LEVEL            error | warning | notice | never (default: error)
+  --namespace NS             namespace for objects that name none (default: default)
+  --namespace-labels NS=K=V[,K=V]  labels of a namespace, for namespaceSelector (repeatable)
+  --operation OP             CREATE | UPDATE (default: CREATE)
+  -v, --verbose              also list the fields admission would set
+  --no-color                 plain text output
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, parse or policy errors.`;
+
+export async function lintCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      policies: { type: 'string', multiple: true },
+      format: { type: 'string', short: 'f', multiple: true },
+      output: { type: 'string', short: 'o', multiple: true },
+      'fail-on': { type: 'string' },
+      namespace: { type: 'string' },
+      'namespace-labels': { type: 'string', multiple: true },
+      operation: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    io.stdout(LINT_USAGE + '\n');
+    return 0;
+  }
+  const targets = parseOutputTargets(argv);
+  const failOn = parseFailOn(values['fail-on']);
+  const options = {
+    operation: parseOperation(values.operation),
+    defaultNamespace: values.namespace ?? 'default',
+    namespaceLabels: parseNamespaceLabels(values['namespace-labels'] ?? []),
+  };
+  const policySet = await loadPolicySet(values.policies ?? []);
+  const inputs = positionals.length > 0 ? positionals : ['-'];
+  const loaded = await loadManifests(inputs, { readStdin: io.readStdin });
+  const evaluated = evaluateDocuments(loaded.documents, policySet, options);
+  const report = buildLintReport({
+    files: loaded.files,
+    documents: loaded.documents,
+    evaluated,
+    errors: loaded.errors,
+    policySet,
+  });
+  const color = values['no-color'] !== true && io.isTTY && io.env.NO_COLOR === undefined;
+  for (const target of targets) {
+    const text = formatReport(target.format, report, {
+      color: color && target.file === undefined,
+      verbose: values.verbose === true,
+      failOn,
+      rules: ruleDescriptors(BUILTIN_RULES),
+    });
+    if (target.file === undefined) io.stdout(text);
+    else await io.writeFile(target.file, text);
+  }
+  return exitCodeFor(report, failOn);
+}

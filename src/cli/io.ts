@@ -1,0 +1,12 @@
+/** What a command may touch. Tests pass fakes; bin.ts passes the process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+  writeFile: (path: string, text: string) => Promise<void>;
+  /** Whether stdout is a terminal (colours, progress). */
+  isTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Current time, for the `schedule` command only; the engine never reads a clock. */
+  now: () => Date;
+}

@@ -1,0 +1,75 @@
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { explainCommand } from './commands/explain.js';
+import { lintCommand } from './commands/lint.js';
+import { mutateCommand } from './commands/mutate.js';
+import { policyCheckCommand } from './commands/policy-check.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { testCommand } from './commands/test.js';
+import type { CliIo } from './io.js';
+
+export const USAGE = `cronguard ${VERSION}: policy engine for Kubernetes CronJobs
+
+Usage: cronguard COMMAND [options]
+
+Commands:
+  lint [PATH ... | -]      report what admission would deny, warn about or change
+  mutate [PATH ... | -]    print objects as admission would leave them (--diff, --patch)
+  explain [PATH ... | -]   which policies matched, why others did not, what each rule did
+  test DIR                 run policy test suites (expected findings and mutated objects)
+  policy check [DIR ...]   validate policy files
+  schedule EXPR            explain a schedule: next runs, interval, warnings
+  version                  print the version
+
+Run 'cronguard COMMAND --help' for a command's options.`;
+
+/**
+ * Runs one CLI invocation and returns its exit code. User mistakes (bad flags,
+ * unreadable files, broken policies) print a message and return 2; anything else
+ * is a bug, reported as one with its stack.
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'lint':
+        return await lintCommand(rest, io);
+      case 'mutate':
+        return await mutateCommand(rest, io);
+      case 'explain':
+        return await explainCommand(rest, io);
+      case 'test':
+        return await testCommand(rest, io);
+      case 'policy':
+        if (rest[0] === 'check') return await policyCheckCommand(rest.slice(1), io);
+        throw new UserError(`unknown policy subcommand "${rest[0] ?? ''}"; did you mean "cronguard policy check"?`);
+      case 'schedule':
+        return scheduleCommand(rest, io);
+      case 'version':
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UserError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof UserError || isParseArgsError(error)) {
+      io.stderr(`cronguard: ${(error as Error).message}\n`);
+      for (const detail of error instanceof UserError ? error.details : []) io.stderr(`  ${detail}\n`);
+      return 2;
+    }
+    io.stderr(`cronguard: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 3;
+  }
+}
+
+/** node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags. */
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+}

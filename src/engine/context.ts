@@ -1,0 +1,195 @@
+import type { KubeObject, Operation } from '../k8s/types.js';
+import { isPlainObject } from '../k8s/types.js';
+import { listContainers, readPath, type ContainerRef, type WorkloadPaths } from '../k8s/workload.js';
+import type { Policy } from '../policy/types.js';
+import type { Rule } from '../rules/rule.js';
+import { toPointer, type PointerSegment } from '../util/json-pointer.js';
+import type { ExemptionSet } from './exemptions.js';
+import { deepEqual } from './patch.js';
+import { SEVERITY_OF_ACTION, type Action, type ExemptionRecord, type Finding, type Mutation } from './types.js';
+
+/** State shared by every rule of every policy during one evaluation. */
+export interface EvaluationState {
+  readonly working: KubeObject;
+  readonly original: KubeObject;
+  readonly oldObject: KubeObject | undefined;
+  readonly operation: Operation;
+  readonly namespace: string;
+  readonly paths: WorkloadPaths;
+  /** Which policy wrote each field first: higher-priority policies run first and win. */
+  readonly claims: Map<string, string>;
+  readonly mutations: Mutation[];
+  readonly findings: Finding[];
+  readonly exemptions: ExemptionRecord[];
+}
+
+export interface ReportInput {
+  path: readonly PointerSegment[];
+  message: string;
+  fix?: string;
+  container?: string;
+}
+
+/**
+ * What a rule sees: the working copy, where things live, and the only ways to
+ * change it (`fill`, `enforce`) or report (`report`). Keeping writes here is what
+ * makes priorities, exemptions and the mutation log hold for every rule alike.
+ */
+export class RuleContext {
+  constructor(
+    readonly rule: Rule,
+    readonly policy: Policy,
+    readonly action: Action,
+    private readonly exemptions: ExemptionSet,
+    private readonly state: EvaluationState,
+  ) {}
+
+  get object(): KubeObject {
+    return this.state.working;
+  }
+  get original(): KubeObject {
+    return this.state.original;
+  }
+  get oldObject(): KubeObject | undefined {
+    return this.state.oldObject;
+  }
+  get operation(): Operation {
+    return this.state.operation;
+  }
+  get namespace(): string {
+    return this.state.namespace;
+  }
+  get paths(): WorkloadPaths {
+    return this.state.paths;
+  }
+
+  read(path: readonly PointerSegment[]): unknown {
+    return readPath(this.state.working, path);
+  }
+
+  /** Containers and init containers that this rule is not exempted for. */
+  containers(): ContainerRef[] {
+    return listContainers(this.state.working, this.state.paths.podSpec).filter(
+      (ref) => !this.isExempt(ref.name),
+    );
+  }
+
+  /**
+   * Default mode: set `path` only when it is missing, or holds the value the API
+   * server would have defaulted it to (`apiDefault`), which admission cannot tell
+   * from an omitted field.
+   */
+  fill(path: readonly PointerSegment[], value: unknown, message: string, apiDefault?: unknown): void {
+    const current = this.read(path);
+    const unset = current === undefined || (apiDefault !== undefined && deepEqual(current, apiDefault));
+    if (!unset) return;
+    this.write(path, value, message);
+  }
+
+  /** Enforce mode: set `path`, replacing what is there, unless a higher-priority policy already set it. */
+  enforce(path: readonly PointerSegment[], value: unknown, message: string): void {
+    this.write(path, value, message);
+  }
+
+  private write(path: readonly PointerSegment[], value: unknown, message: string): void {
+    const pointer = toPointer(path);
+    const owner = this.state.claims.get(pointer);
+    if (owner !== undefined && owner !== this.policy.name) return;
+    const previous = this.read(path);
+    if (deepEqual(previous, value)) {
+      this.state.claims.set(pointer, this.policy.name);
+      return;
+    }
+    if (!setPath(this.state.working, path, structuredClone(value))) {
+      this.report({
+        path: path.slice(0, -1),
+        message: `cannot set ${pointer}: a parent field is not an object`,
+        fix: 'fix the type of the parent field',
+      });
+      return;
+    }
+    this.state.claims.set(pointer, this.policy.name);
+    this.state.mutations.push({
+      ruleId: this.rule.id,
+      policy: this.policy.name,
+      path: pointer,
+      op: previous === undefined ? 'add' : 'replace',
+      value,
+      ...(previous === undefined ? {} : { previous }),
+      message,
+    });
+  }
+
+  report(finding: ReportInput): void {
+    if (finding.container !== undefined && this.isExempt(finding.container)) return;
+    this.state.findings.push({
+      ruleId: this.rule.id,
+      policy: this.policy.name,
+      action: this.action,
+      severity: SEVERITY_OF_ACTION[this.action],
+      message: finding.message,
+      path: toPointer(finding.path),
+      ...(finding.fix === undefined ? {} : { fix: finding.fix }),
+      ...(finding.container === undefined ? {} : { container: finding.container }),
+    });
+  }
+
+  /** Whether this rule is exempted for one container (records the exemption once). */
+  isExempt(container: string): boolean {
+    const decision = this.exemptions.decide(this.rule.id, container);
+    if (!decision.exempt) return false;
+    const already = this.state.exemptions.some(
+      (record) =>
+        record.ruleId === this.rule.id && record.policy === this.policy.name && record.container === container,
+    );
+    if (!already) {
+      this.state.exemptions.push({
+        ruleId: this.rule.id,
+        policy: this.policy.name,
+        source: decision.source ?? 'policy',
+        reason: decision.reason ?? '',
+        container,
+      });
+    }
+    return true;
+  }
+}
+
+/** Sets a value, creating missing parent objects; refuses to go through non-objects. */
+export function setPath(root: unknown, path: readonly PointerSegment[], value: unknown): boolean {
+  if (path.length === 0) return false;
+  let current: unknown = root;
+  for (let index = 0; index < path.length - 1; index++) {
+    const segment = path[index] as PointerSegment;
+    const nextIsIndex = typeof path[index + 1] === 'number';
+    if (Array.isArray(current) && typeof segment === 'number') {
+      if (current[segment] === undefined) return false;
+      current = current[segment];
+    } else if (isPlainObject(current)) {
+      const key = String(segment);
+      let child = Object.prototype.hasOwnProperty.call(current, key) ? current[key] : undefined;
+      if (child === undefined || child === null) {
+        if (nextIsIndex) return false;
+        child = {};
+        defineOwn(current, key, child);
+      }
+      current = child;
+    } else {
+      return false;
+    }
+  }
+  const last = path[path.length - 1] as PointerSegment;
+  if (Array.isArray(current) && typeof last === 'number') {
+    if (last > current.length) return false;
+    current[last] = value;
+    return true;
+  }
+  if (!isPlainObject(current)) return false;
+  defineOwn(current, String(last), value);
+  return true;
+}
+
+/** Assignment that cannot change a prototype, whatever the key (`__proto__` included). */
+function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
