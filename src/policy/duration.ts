@@ -10,37 +10,47 @@
  * day unit; `24h` says the same thing without hiding daylight-saving questions).
  */
 
-const SECONDS_PER_UNIT: Readonly<Record<string, number>> = {
-  h: 3600,
-  m: 60,
-  s: 1,
-  ms: 0.001,
+const NANOSECONDS_PER_UNIT: Readonly<Record<string, bigint>> = {
+  h: 3_600_000_000_000n,
+  m: 60_000_000_000n,
+  s: 1_000_000_000n,
+  ms: 1_000_000n,
 };
 
-/** One `<number><unit>` component; `ms` is listed before `m` so it wins. */
-const COMPONENT = /(\d+(?:\.\d*)?|\.\d+)(ms|h|m|s)/y;
+/** One `<whole>.<fraction><unit>` component; `ms` is listed before `m` so it wins. */
+const COMPONENT = /(\d*)(?:\.(\d*))?(ms|h|m|s)/y;
 
 /** Far longer than any real duration; bounds the work on hostile input. */
 const MAX_DURATION_TEXT_LENGTH = 64;
+/** Go's limit: a duration is an int64 of nanoseconds (about 292 years). */
+const MAX_NANOSECONDS = (1n << 63n) - 1n;
 
 /** Parses a duration into seconds, or returns undefined when the text is not a valid duration. */
 export function parseDuration(text: string): number | undefined {
   if (text.length === 0 || text.length > MAX_DURATION_TEXT_LENGTH) return undefined;
-  let totalSeconds = 0;
-  COMPONENT.lastIndex = 0;
-  while (COMPONENT.lastIndex < text.length) {
+  // Summed exactly in integer nanoseconds (Go's resolution), so `0.7h` is
+  // exactly 2520 seconds rather than 2520.0000000000005.
+  let totalNanoseconds = 0n;
+  let position = 0;
+  while (position < text.length) {
+    COMPONENT.lastIndex = position;
     const match = COMPONENT.exec(text);
     if (match === null) return undefined;
-    const [, amount, unit] = match;
-    if (amount === undefined || unit === undefined) return undefined;
-    const secondsPerUnit = SECONDS_PER_UNIT[unit];
-    if (secondsPerUnit === undefined) return undefined;
-    totalSeconds += Number(amount) * secondsPerUnit;
+    const [, whole = '', fraction = '', unit = ''] = match;
+    const unitNanoseconds = NANOSECONDS_PER_UNIT[unit];
+    if (unitNanoseconds === undefined || (whole === '' && fraction === '')) return undefined;
+    totalNanoseconds += BigInt(whole === '' ? '0' : whole) * unitNanoseconds;
+    if (fraction !== '') {
+      // Truncated below the nanosecond, as Go does.
+      totalNanoseconds += (BigInt(fraction) * unitNanoseconds) / 10n ** BigInt(fraction.length);
+    }
+    if (totalNanoseconds > MAX_NANOSECONDS) return undefined;
+    position = COMPONENT.lastIndex;
   }
-  if (!Number.isFinite(totalSeconds)) return undefined;
-  // Fractions such as `0.7h` pick up binary floating-point noise; Go's own
-  // resolution is the nanosecond, so round to that.
-  return Math.round(totalSeconds * 1e9) / 1e9;
+  const seconds = totalNanoseconds / 1_000_000_000n;
+  const nanoseconds = totalNanoseconds % 1_000_000_000n;
+  // Through decimal text, so the result is the double nearest the exact value.
+  return Number(`${seconds}.${nanoseconds.toString().padStart(9, '0')}`);
 }
 
 /**

@@ -10,7 +10,11 @@ export type MatchOutcome = { matched: true } | { matched: false; reason: string 
  * one line ("why did my policy not apply?" is the first support question of every
  * policy engine). Checks run in a fixed order and the first failing one is reported.
  */
-export function matchPolicy(policy: Policy, kind: WorkloadKind, input: EvaluationInput): MatchOutcome {
+export function matchPolicy(
+  policy: Policy,
+  kind: WorkloadKind,
+  input: EvaluationInput,
+): MatchOutcome {
   const { match, exclude } = policy.spec;
   const kinds = match.kinds ?? ['CronJob'];
   if (!kinds.includes(kind)) return no(`kind ${kind} is not in match.kinds [${kinds.join(', ')}]`);
@@ -38,13 +42,24 @@ function hasCriteria(block: MatchBlock): boolean {
   );
 }
 
-function matchBlock(block: MatchBlock, input: EvaluationInput, where: 'match' | 'exclude'): MatchOutcome {
+function matchBlock(
+  block: MatchBlock,
+  input: EvaluationInput,
+  where: 'match' | 'exclude',
+): MatchOutcome {
   const { object, namespace, operation } = input;
   if (block.operations !== undefined && !block.operations.includes(operation)) {
-    return no(`operation ${operation} is not in ${where}.operations [${block.operations.join(', ')}]`);
+    return no(
+      `operation ${operation} is not in ${where}.operations [${block.operations.join(', ')}]`,
+    );
   }
-  if (block.namespaces !== undefined && !block.namespaces.some((glob) => globMatch(glob, namespace))) {
-    return no(`namespace "${namespace}" is not in ${where}.namespaces [${block.namespaces.join(', ')}]`);
+  if (
+    block.namespaces !== undefined &&
+    !block.namespaces.some((glob) => globMatch(glob, namespace))
+  ) {
+    return no(
+      `namespace "${namespace}" is not in ${where}.namespaces [${block.namespaces.join(', ')}]`,
+    );
   }
   const name = objectName(object);
   if (block.names !== undefined && !block.names.some((glob) => globMatch(glob, name))) {
@@ -63,7 +78,8 @@ function matchBlock(block: MatchBlock, input: EvaluationInput, where: 'match' | 
       );
     }
     const failed = selectorMismatch(block.namespaceSelector, input.namespaceLabels);
-    if (failed !== undefined) return no(`namespace labels do not match ${where}.namespaceSelector: ${failed}`);
+    if (failed !== undefined)
+      return no(`namespace labels do not match ${where}.namespaceSelector: ${failed}`);
   }
   return { matched: true };
 }
@@ -88,7 +104,8 @@ export function selectorMismatch(
           : requirement.operator === 'Exists'
             ? has
             : !has;
-    if (!ok) return `${requirement.key} ${requirement.operator}${values.length > 0 ? ` (${values.join(', ')})` : ''}`;
+    if (!ok)
+      return `${requirement.key} ${requirement.operator}${values.length > 0 ? ` (${values.join(', ')})` : ''}`;
   }
   return undefined;
 }
