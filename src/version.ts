@@ -7,7 +7,9 @@ export function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
-      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name?: string };
+      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as {
+        name?: string;
+      };
       if (manifest.name === 'cronguard') return directory;
     } catch {
       // not here; keep walking up
@@ -19,7 +21,9 @@ export function packageRoot(): string {
 }
 
 function readVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version?: string;
+  };
   return manifest.version ?? '0.0.0';
 }
 

@@ -1,12 +1,24 @@
 import type { KubeObject, Operation } from '../k8s/types.js';
 import { isPlainObject } from '../k8s/types.js';
-import { listContainers, readPath, type ContainerRef, type WorkloadPaths } from '../k8s/workload.js';
+import {
+  listContainers,
+  readPath,
+  type ContainerRef,
+  type WorkloadPaths,
+} from '../k8s/workload.js';
 import type { Policy } from '../policy/types.js';
 import type { Rule } from '../rules/rule.js';
 import { toPointer, type PointerSegment } from '../util/json-pointer.js';
 import type { ExemptionSet } from './exemptions.js';
 import { deepEqual } from './patch.js';
-import { SEVERITY_OF_ACTION, type Action, type ExemptionRecord, type Finding, type Mutation } from './types.js';
+import { cloneJson } from '../util/clone.js';
+import {
+  SEVERITY_OF_ACTION,
+  type Action,
+  type ExemptionRecord,
+  type Finding,
+  type Mutation,
+} from './types.js';
 
 /** State shared by every rule of every policy during one evaluation. */
 export interface EvaluationState {
@@ -79,10 +91,22 @@ export class RuleContext {
    * server would have defaulted it to (`apiDefault`), which admission cannot tell
    * from an omitted field.
    */
-  fill(path: readonly PointerSegment[], value: unknown, message: string, apiDefault?: unknown): void {
+  fill(
+    path: readonly PointerSegment[],
+    value: unknown,
+    message: string,
+    apiDefault?: unknown,
+  ): void {
     const current = this.read(path);
-    const unset = current === undefined || (apiDefault !== undefined && deepEqual(current, apiDefault));
-    if (!unset) return;
+    const unset =
+      current === undefined || (apiDefault !== undefined && deepEqual(current, apiDefault));
+    if (!unset) {
+      // The author's value stands, and this policy decided so: a lower-priority
+      // policy must not change it either, or a second evaluation of our own output
+      // would change what the first left alone (reinvocation must be a no-op).
+      this.claim(toPointer(path));
+      return;
+    }
     this.write(path, value, message);
   }
 
@@ -91,7 +115,13 @@ export class RuleContext {
     this.write(path, value, message);
   }
 
+  /** Records that this policy decides the field, unless a higher-priority policy already does. */
+  private claim(pointer: string): void {
+    if (!this.state.claims.has(pointer)) this.state.claims.set(pointer, this.policy.name);
+  }
+
   private write(path: readonly PointerSegment[], value: unknown, message: string): void {
+    if (!this.structureExists(path)) return;
     const pointer = toPointer(path);
     const owner = this.state.claims.get(pointer);
     if (owner !== undefined && owner !== this.policy.name) return;
@@ -100,7 +130,7 @@ export class RuleContext {
       this.state.claims.set(pointer, this.policy.name);
       return;
     }
-    if (!setPath(this.state.working, path, structuredClone(value))) {
+    if (!setPath(this.state.working, path, cloneJson(value))) {
       this.report({
         path: path.slice(0, -1),
         message: `cannot set ${pointer}: a parent field is not an object`,
@@ -118,6 +148,21 @@ export class RuleContext {
       ...(previous === undefined ? {} : { previous }),
       message,
     });
+  }
+
+  /**
+   * Rules fill fields in; they never invent the workload's structure. A pod
+   * template without a `spec` (or a CronJob without `spec`) stays that way, so a
+   * mutation cannot turn a schema-valid object into one without containers.
+   */
+  private structureExists(path: readonly PointerSegment[]): boolean {
+    const { podSpec, jobSpec } = this.state.paths;
+    const anchors = [podSpec, ...(jobSpec === undefined ? [] : [jobSpec]), ['spec']];
+    const anchor = anchors.find(
+      (candidate) =>
+        candidate.length < path.length && candidate.every((segment, i) => path[i] === segment),
+    );
+    return anchor === undefined || isPlainObject(readPath(this.state.working, anchor));
   }
 
   report(finding: ReportInput): void {
@@ -140,7 +185,9 @@ export class RuleContext {
     if (!decision.exempt) return false;
     const already = this.state.exemptions.some(
       (record) =>
-        record.ruleId === this.rule.id && record.policy === this.policy.name && record.container === container,
+        record.ruleId === this.rule.id &&
+        record.policy === this.policy.name &&
+        record.container === container,
     );
     if (!already) {
       this.state.exemptions.push({
@@ -191,5 +238,10 @@ export function setPath(root: unknown, path: readonly PointerSegment[], value: u
 
 /** Assignment that cannot change a prototype, whatever the key (`__proto__` included). */
 function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }

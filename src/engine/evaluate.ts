@@ -1,4 +1,4 @@
-import type { KubeObject } from '../k8s/types.js';
+import type { KubeObject, WorkloadKind } from '../k8s/types.js';
 import { isPlainObject } from '../k8s/types.js';
 import { classifyWorkload } from '../k8s/workload.js';
 import { matchPolicy, objectName } from '../policy/match.js';
@@ -7,6 +7,7 @@ import type { Rule } from '../rules/rule.js';
 import { RuleContext, setPath, type EvaluationState } from './context.js';
 import { ExemptionSet, readAnnotationExemptions } from './exemptions.js';
 import { diff } from './patch.js';
+import { cloneJson } from '../util/clone.js';
 import type { Action, Evaluation, EvaluationInput, Finding, PolicyMatch } from './types.js';
 
 /** Annotation naming the policies (and versions) that shaped an object. */
@@ -24,7 +25,11 @@ export interface EngineOptions {
  * Policies run in priority order (highest first) and, per field, the first policy
  * that writes it wins; validation runs on the fully mutated object.
  */
-export function evaluate(policySet: PolicySet, input: EvaluationInput, options: EngineOptions): Evaluation {
+export function evaluate(
+  policySet: PolicySet,
+  input: EvaluationInput,
+  options: EngineOptions,
+): Evaluation {
   const original = input.object;
   const classification = classifyWorkload(original);
   if ('skip' in classification) return skipped(original, classification.skip);
@@ -32,7 +37,7 @@ export function evaluate(policySet: PolicySet, input: EvaluationInput, options: 
     return skipped(original, `operation ${input.operation} is not evaluated`);
   }
   const paths = classification.workload;
-  const working = structuredClone(original);
+  const working = cloneJson(original);
   const state: EvaluationState = {
     working,
     original,
@@ -66,10 +71,7 @@ export function evaluate(policySet: PolicySet, input: EvaluationInput, options: 
   const contexts: RuleContext[] = [];
   for (const policy of matched) {
     const exemptions = new ExemptionSet(policy, annotationExemptions, input.namespace, name);
-    for (const rule of options.rules) {
-      if (!rule.kinds.includes(paths.kind) || !rule.enabled(policy.spec)) continue;
-      const override = policy.spec.ruleActions[rule.id];
-      if (override === 'off') continue;
+    for (const { rule, action } of rulePlan(policy, paths.kind, options.rules)) {
       const decision = exemptions.decide(rule.id);
       if (decision.exempt) {
         state.exemptions.push({
@@ -80,7 +82,7 @@ export function evaluate(policySet: PolicySet, input: EvaluationInput, options: 
         });
         continue;
       }
-      contexts.push(new RuleContext(rule, policy, override ?? policy.spec.action, exemptions, state));
+      contexts.push(new RuleContext(rule, policy, action, exemptions, state));
     }
   }
 
@@ -100,6 +102,36 @@ export function evaluate(policySet: PolicySet, input: EvaluationInput, options: 
     exemptions: state.exemptions,
     allowed: !findings.some((finding) => finding.action === 'enforce'),
   };
+}
+
+interface PlannedRule {
+  rule: Rule;
+  action: Action;
+}
+
+/**
+ * Which rules a policy runs for a kind, and with which action: fixed for a loaded
+ * policy (policies are frozen), so computed once instead of for every object.
+ */
+const plans = new WeakMap<Policy, WeakMap<readonly Rule[], Map<WorkloadKind, PlannedRule[]>>>();
+
+function rulePlan(policy: Policy, kind: WorkloadKind, rules: readonly Rule[]): PlannedRule[] {
+  let byRules = plans.get(policy);
+  if (byRules === undefined) plans.set(policy, (byRules = new WeakMap()));
+  let byKind = byRules.get(rules);
+  if (byKind === undefined) byRules.set(rules, (byKind = new Map<WorkloadKind, PlannedRule[]>()));
+  let plan = byKind.get(kind);
+  if (plan === undefined) {
+    plan = [];
+    for (const rule of rules) {
+      if (!rule.kinds.includes(kind) || !rule.enabled(policy.spec)) continue;
+      const override = policy.spec.ruleActions[rule.id];
+      if (override === 'off') continue;
+      plan.push({ rule, action: override ?? policy.spec.action });
+    }
+    byKind.set(kind, plan);
+  }
+  return plan;
 }
 
 function skipped(original: KubeObject, reason: string): Evaluation {
@@ -142,7 +174,8 @@ function dedupeFindings(findings: readonly Finding[]): Finding[] {
   for (const finding of findings) {
     const key = `${finding.ruleId}\u0000${finding.path}\u0000${finding.container ?? ''}\u0000${finding.message}`;
     const existing = byKey.get(key);
-    if (existing === undefined || ACTION_RANK[finding.action] > ACTION_RANK[existing.action]) byKey.set(key, finding);
+    if (existing === undefined || ACTION_RANK[finding.action] > ACTION_RANK[existing.action])
+      byKey.set(key, finding);
   }
   return [...byKey.values()];
 }

@@ -24,7 +24,10 @@ export interface AnnotationExemption {
  * containers: `container=istio-proxy,vendor; reason text` (peers only offer
  * whole-object suppression, which users asked to narrow: kube-linter#445).
  */
-export function readAnnotationExemptions(object: KubeObject, paths: WorkloadPaths): AnnotationExemption[] {
+export function readAnnotationExemptions(
+  object: KubeObject,
+  paths: WorkloadPaths,
+): AnnotationExemption[] {
   const found: AnnotationExemption[] = [];
   const places = [['metadata'], [...paths.podTemplate, 'metadata']];
   const seen = new Set<string>();
@@ -46,7 +49,13 @@ export function readAnnotationExemptions(object: KubeObject, paths: WorkloadPath
 
 function parseExemptionValue(ruleId: string, value: unknown, path: string): AnnotationExemption {
   if (typeof value !== 'string') {
-    return { ruleId, containers: [], reason: '', path, problem: 'the annotation value must be a string reason' };
+    return {
+      ruleId,
+      containers: [],
+      reason: '',
+      path,
+      problem: 'the annotation value must be a string reason',
+    };
   }
   let reason = value.trim();
   let containers: string[] = [];
@@ -66,6 +75,8 @@ function parseExemptionValue(ruleId: string, value: unknown, path: string): Anno
   }
   return { ruleId, containers, reason, path };
 }
+
+const NOT_EXEMPT: ExemptionDecision = Object.freeze({ exempt: false });
 
 export interface ExemptionDecision {
   exempt: boolean;
@@ -88,12 +99,16 @@ export class ExemptionSet {
 
   /** Whether `ruleId` is exempt for the whole object (container undefined) or for one container. */
   decide(ruleId: string, container?: string): ExemptionDecision {
+    if (this.policy.spec.exemptions.length === 0 && this.annotations.length === 0)
+      return NOT_EXEMPT;
     for (const exemption of this.policy.spec.exemptions) {
       if (!exemption.rules.includes('*') && !exemption.rules.includes(ruleId)) continue;
-      if (exemption.namespaces && !exemption.namespaces.some((g) => globMatch(g, this.namespace))) continue;
+      if (exemption.namespaces && !exemption.namespaces.some((g) => globMatch(g, this.namespace)))
+        continue;
       if (exemption.names && !exemption.names.some((g) => globMatch(g, this.name))) continue;
       if (exemption.containers) {
-        if (container === undefined || !exemption.containers.some((g) => globMatch(g, container))) continue;
+        if (container === undefined || !exemption.containers.some((g) => globMatch(g, container)))
+          continue;
       }
       return { exempt: true, source: 'policy', reason: exemption.reason };
     }

@@ -35,14 +35,19 @@ function diffInto(from: unknown, to: unknown, path: string, out: JsonPatchOperat
   }
   if (Array.isArray(from) && Array.isArray(to)) {
     const common = Math.min(from.length, to.length);
-    for (let index = 0; index < common; index++) diffInto(from[index], to[index], `${path}/${index}`, out);
-    for (let index = common; index < to.length; index++) out.push({ op: 'add', path: `${path}/${index}`, value: to[index] });
+    for (let index = 0; index < common; index++)
+      diffInto(from[index], to[index], `${path}/${index}`, out);
+    for (let index = common; index < to.length; index++)
+      out.push({ op: 'add', path: `${path}/${index}`, value: to[index] });
     // Remove from the end so earlier indices stay valid while the patch applies.
-    for (let index = from.length - 1; index >= to.length; index--) out.push({ op: 'remove', path: `${path}/${index}` });
+    for (let index = from.length - 1; index >= to.length; index--)
+      out.push({ op: 'remove', path: `${path}/${index}` });
     return;
   }
   if (deepEqual(from, to)) return;
-  out.push(path === '' ? { op: 'replace', path: '', value: to } : { op: 'replace', path, value: to });
+  out.push(
+    path === '' ? { op: 'replace', path: '', value: to } : { op: 'replace', path, value: to },
+  );
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

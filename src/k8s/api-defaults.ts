@@ -46,9 +46,13 @@ export function applyApiServerDefaults(object: Record<string, unknown>): void {
   if (object.kind === 'CronJob') {
     fill(spec, CRONJOB_SPEC_DEFAULTS);
     const jobTemplate = spec.jobTemplate;
-    if (isPlainObject(jobTemplate) && isPlainObject(jobTemplate.spec)) defaultJobSpec(jobTemplate.spec);
+    if (isPlainObject(jobTemplate) && isPlainObject(jobTemplate.spec))
+      defaultJobSpec(jobTemplate.spec);
   } else if (object.kind === 'Job') {
     defaultJobSpec(spec);
+  } else if (object.kind === 'Pod') {
+    defaultPodSpec(spec);
+    defaultRequestsFromLimits(spec);
   }
 }
 
@@ -56,7 +60,33 @@ function defaultJobSpec(jobSpec: Record<string, unknown>): void {
   fill(jobSpec, JOB_SPEC_DEFAULTS);
   const template = jobSpec.template;
   if (!isPlainObject(template) || !isPlainObject(template.spec)) return;
-  const podSpec = template.spec;
+  defaultPodSpec(template.spec);
+}
+
+/**
+ * SetDefaults_Pod (core/v1 defaults.go): a container request that is missing next to
+ * a limit is set to the limit. Only for Pods, "not a v1.PodTemplate", so CronJob and
+ * Job templates keep the missing request until the Job controller creates the Pods.
+ */
+function defaultRequestsFromLimits(podSpec: Record<string, unknown>): void {
+  for (const list of ['initContainers', 'containers']) {
+    const containers = podSpec[list];
+    if (!Array.isArray(containers)) continue;
+    for (const container of containers) {
+      if (!isPlainObject(container) || !isPlainObject(container.resources)) continue;
+      const { limits } = container.resources;
+      // An empty map is dropped when the object is re-encoded, so it defaults nothing.
+      if (!isPlainObject(limits) || Object.keys(limits).length === 0) continue;
+      if (!isPlainObject(container.resources.requests)) container.resources.requests = {};
+      const requests = container.resources.requests as Record<string, unknown>;
+      for (const [resource, limit] of Object.entries(limits)) {
+        if (requests[resource] === undefined) requests[resource] = limit;
+      }
+    }
+  }
+}
+
+function defaultPodSpec(podSpec: Record<string, unknown>): void {
   fill(podSpec, POD_SPEC_DEFAULTS);
   for (const list of ['initContainers', 'containers']) {
     const containers = podSpec[list];

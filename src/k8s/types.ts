@@ -34,3 +34,13 @@ export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Text for messages from a field that should be a string. The types above say
+ * what a well-formed object holds; a YAML file can hold anything (`kind: 5`).
+ */
+export function asText(value: unknown, fallback = ''): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return fallback;
+  return JSON.stringify(value);
+}

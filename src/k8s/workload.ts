@@ -28,14 +28,17 @@ const JOB_PATHS: WorkloadPaths = {
   podTemplate: ['spec', 'template'],
   podSpec: ['spec', 'template', 'spec'],
 };
-const POD_PATHS: WorkloadPaths = { kind: 'Pod', jobSpec: undefined, podTemplate: [], podSpec: ['spec'] };
+const POD_PATHS: WorkloadPaths = {
+  kind: 'Pod',
+  jobSpec: undefined,
+  podTemplate: [],
+  podSpec: ['spec'],
+};
 
 /** API groups whose CronJob is the Kubernetes one (v1beta1 and v2alpha1 are removed but still seen in Git). */
 const BATCH_VERSIONS = new Set(['batch/v1', 'batch/v1beta1', 'batch/v2alpha1']);
 
-export type WorkloadClassification =
-  | { workload: WorkloadPaths }
-  | { skip: string; kind: string };
+export type WorkloadClassification = { workload: WorkloadPaths } | { skip: string; kind: string };
 
 /**
  * Decides whether an object is a workload the engine evaluates. Custom resources
@@ -49,12 +52,16 @@ export function classifyWorkload(object: KubeObject): WorkloadClassification {
   if (kind === 'CronJob' || kind === 'Job') {
     if (apiVersion === '') return { skip: `${kind} has no apiVersion`, kind };
     if (!BATCH_VERSIONS.has(apiVersion)) {
-      return { skip: `${apiVersion} ${kind} is not the Kubernetes batch ${kind}`, kind: `${kind} (${apiVersion})` };
+      return {
+        skip: `${apiVersion} ${kind} is not the Kubernetes batch ${kind}`,
+        kind: `${kind} (${apiVersion})`,
+      };
     }
     return { workload: kind === 'CronJob' ? CRONJOB_PATHS : JOB_PATHS };
   }
   if (kind === 'Pod') {
-    if (apiVersion !== 'v1') return { skip: `${apiVersion || '(no apiVersion)'} Pod is not a core/v1 Pod`, kind };
+    if (apiVersion !== 'v1')
+      return { skip: `${apiVersion || '(no apiVersion)'} Pod is not a core/v1 Pod`, kind };
     return { workload: POD_PATHS };
   }
   return { skip: `kind ${kind} is not evaluated`, kind };
@@ -76,7 +83,10 @@ export interface ContainerRef {
 }
 
 /** The containers of a pod spec that are objects; anything malformed is left to schema checks. */
-export function listContainers(root: unknown, podSpecPath: readonly PointerSegment[]): ContainerRef[] {
+export function listContainers(
+  root: unknown,
+  podSpecPath: readonly PointerSegment[],
+): ContainerRef[] {
   const podSpec = readPath(root, podSpecPath);
   if (!isPlainObject(podSpec)) return [];
   const refs: ContainerRef[] = [];

@@ -19,13 +19,26 @@ function describe(field: SettingField): string {
 }
 
 /** Applies `default` and `enforce` modes. */
-export function mutateSetting<T>(context: RuleContext, setting: FieldSetting<T> | undefined, field: SettingField): void {
+export function mutateSetting<T>(
+  context: RuleContext,
+  setting: FieldSetting<T> | undefined,
+  field: SettingField,
+): void {
   if (setting?.value === undefined) return;
   const name = describe(field);
   if (setting.mode === 'default') {
-    context.fill(field.path, setting.value, `set ${name} to ${String(setting.value)} (policy default)`, field.apiDefault);
+    context.fill(
+      field.path,
+      setting.value,
+      `set ${name} to ${String(setting.value)} (policy default)`,
+      field.apiDefault,
+    );
   } else if (setting.mode === 'enforce') {
-    context.enforce(field.path, setting.value, `set ${name} to ${String(setting.value)} (enforced by policy)`);
+    context.enforce(
+      field.path,
+      setting.value,
+      `set ${name} to ${String(setting.value)} (enforced by policy)`,
+    );
   }
 }
 
@@ -33,7 +46,11 @@ export function mutateSetting<T>(context: RuleContext, setting: FieldSetting<T> 
  * Reports what the mutated object still gets wrong. The effective value of an
  * omitted field is the API server's default, so lint and admission agree.
  */
-export function validateSetting<T>(context: RuleContext, setting: FieldSetting<T> | undefined, field: SettingField): void {
+export function validateSetting<T>(
+  context: RuleContext,
+  setting: FieldSetting<T> | undefined,
+  field: SettingField,
+): void {
   if (setting === undefined) return;
   const name = describe(field);
   const written = context.read(field.path);
@@ -48,7 +65,11 @@ export function validateSetting<T>(context: RuleContext, setting: FieldSetting<T
     });
     return;
   }
-  if (setting.mode === 'validate' && setting.value !== undefined && !deepEqual(effective, setting.value)) {
+  if (
+    setting.mode === 'validate' &&
+    setting.value !== undefined &&
+    !deepEqual(effective, setting.value)
+  ) {
     context.report({
       path: field.path,
       message: `${name} is ${show(effective, field)}; the policy requires ${String(setting.value)}`,
@@ -64,7 +85,11 @@ export function validateSetting<T>(context: RuleContext, setting: FieldSetting<T
       ...container,
     });
   }
-  if (setting.allowed !== undefined && effective !== undefined && !setting.allowed.some((a) => deepEqual(a, effective))) {
+  if (
+    setting.allowed !== undefined &&
+    effective !== undefined &&
+    !setting.allowed.some((a) => deepEqual(a, effective))
+  ) {
     context.report({
       path: field.path,
       message: `${name} is ${show(effective, field)}; allowed: ${setting.allowed.map(String).join(', ')}`,
@@ -100,10 +125,12 @@ export function validateSetting<T>(context: RuleContext, setting: FieldSetting<T
 }
 
 function hasType(value: unknown, type: SettingField['type']): boolean {
-  return type === 'integer' ? Number.isInteger(value) && (value as number) >= 0 : typeof value === 'string';
+  return type === 'integer'
+    ? Number.isInteger(value) && (value as number) >= 0
+    : typeof value === 'string';
 }
 
 function show(value: unknown, field: SettingField): string {
   if (value === undefined) return `not set (${field.unsetMeaning ?? 'unset'})`;
-  return String(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

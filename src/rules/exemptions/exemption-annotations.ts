@@ -21,7 +21,11 @@ export function exemptionAnnotationsRule(knownRuleIds: () => ReadonlySet<string>
       for (const exemption of readAnnotationExemptions(context.original, context.paths)) {
         const path = parsePointer(exemption.path);
         if (!knownRuleIds().has(exemption.ruleId)) {
-          context.report({ path, message: `exemption names unknown rule "${exemption.ruleId}"`, fix: 'use a rule id from policies/README.md' });
+          context.report({
+            path,
+            message: `exemption names unknown rule "${exemption.ruleId}"`,
+            fix: 'use a rule id from policies/README.md',
+          });
         } else if (exemption.problem !== undefined) {
           context.report({
             path,

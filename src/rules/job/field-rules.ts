@@ -43,7 +43,8 @@ function jobFieldRule(spec: JobFieldRuleSpec): Rule {
     description: spec.description,
     kinds: spec.level === 'cronjob' ? ['CronJob'] : ['CronJob', 'Job'],
     enabled: (policy) =>
-      policy.job?.[spec.field] !== undefined || (spec.intrinsicMin !== undefined && policy.job !== undefined),
+      policy.job?.[spec.field] !== undefined ||
+      (spec.intrinsicMin !== undefined && policy.job !== undefined),
     mutate(context) {
       const field = fieldOf(context);
       if (field !== undefined) mutateSetting(context, settingOf(context), field);
@@ -120,7 +121,8 @@ export const jobSuccessfulHistoryLimit = jobFieldRule({
 export const jobFailedHistoryLimit = jobFieldRule({
   id: 'job-failed-history-limit',
   title: 'CronJob failedJobsHistoryLimit',
-  description: 'How many failed Jobs a CronJob keeps for debugging. The API server defaults it to 1.',
+  description:
+    'How many failed Jobs a CronJob keeps for debugging. The API server defaults it to 1.',
   field: 'failedJobsHistoryLimit',
   level: 'cronjob',
   apiDefault: CRONJOB_SPEC_DEFAULTS.failedJobsHistoryLimit,

@@ -34,19 +34,32 @@ export const jobRestartPolicy: Rule = {
     if (typeof effective !== 'string' || !VALID.includes(effective)) {
       context.report({
         path,
+        // One message whether the field was omitted (lint) or defaulted to Always
+        // (admission), so both report the same finding.
         message:
-          written === undefined
-            ? 'restartPolicy is not set, so it defaults to Always, which Jobs do not allow'
+          effective === POD_SPEC_DEFAULTS.restartPolicy
+            ? 'restartPolicy is Always (the pod default when unset); Jobs allow only OnFailure or Never'
             : `restartPolicy is ${JSON.stringify(written)}; Jobs allow only OnFailure or Never`,
         fix: `set ${pointerToFieldPath(toPointer(path))}: ${setting?.value ?? 'OnFailure'}`,
       });
       return;
     }
-    if (!allowed.includes(effective as 'OnFailure' | 'Never')) {
-      context.report({ path, message: `restartPolicy is ${effective}; allowed: ${allowed.join(', ')}`, fix: `set restartPolicy to ${allowed.join(' or ')}` });
-    } else if (setting?.mode === 'validate' && setting.value !== undefined && effective !== setting.value) {
-      context.report({ path, message: `restartPolicy is ${effective}; the policy requires ${setting.value}`, fix: `set restartPolicy: ${setting.value}` });
+    if (!(allowed as readonly string[]).includes(effective)) {
+      context.report({
+        path,
+        message: `restartPolicy is ${effective}; allowed: ${allowed.join(', ')}`,
+        fix: `set restartPolicy to ${allowed.join(' or ')}`,
+      });
+    } else if (
+      setting?.mode === 'validate' &&
+      setting.value !== undefined &&
+      effective !== setting.value
+    ) {
+      context.report({
+        path,
+        message: `restartPolicy is ${effective}; the policy requires ${setting.value}`,
+        fix: `set restartPolicy: ${setting.value}`,
+      });
     }
   },
 };
-

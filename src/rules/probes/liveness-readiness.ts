@@ -1,9 +1,18 @@
 import type { RuleContext } from '../../engine/context.js';
 import type { ContainerRef } from '../../k8s/workload.js';
 import type { Rule } from '../rule.js';
-import { appContainers, effectiveRestartPolicy, hasProbe, isProbeTarget, type ProbeKind } from './shared.js';
+import {
+  appContainers,
+  effectiveRestartPolicy,
+  hasProbe,
+  isProbeTarget,
+  type ProbeKind,
+} from './shared.js';
 
-const CHECKED: readonly ('livenessProbe' | 'readinessProbe')[] = ['livenessProbe', 'readinessProbe'];
+const CHECKED: readonly ('livenessProbe' | 'readinessProbe')[] = [
+  'livenessProbe',
+  'readinessProbe',
+];
 
 function livenessMessage(container: string, restartPolicy: unknown): string {
   if (restartPolicy === 'Never') {
@@ -40,7 +49,10 @@ export const probesLivenessReadiness: Rule = {
         if (!hasProbe(ref.container, kind) || requiredByPolicy(context, kind, ref)) continue;
         context.report({
           path: [...ref.path, kind],
-          message: kind === 'livenessProbe' ? livenessMessage(ref.name, restartPolicy) : readinessMessage(ref.name),
+          message:
+            kind === 'livenessProbe'
+              ? livenessMessage(ref.name, restartPolicy)
+              : readinessMessage(ref.name),
           fix:
             kind === 'livenessProbe'
               ? `remove livenessProbe from container "${ref.name}" and bound hung runs with activeDeadlineSeconds instead`

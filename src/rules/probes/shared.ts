@@ -5,7 +5,11 @@ import { globMatch } from '../../util/glob.js';
 
 export type ProbeKind = 'startupProbe' | 'livenessProbe' | 'readinessProbe';
 
-export const PROBE_KINDS: readonly ProbeKind[] = ['startupProbe', 'livenessProbe', 'readinessProbe'];
+export const PROBE_KINDS: readonly ProbeKind[] = [
+  'startupProbe',
+  'livenessProbe',
+  'readinessProbe',
+];
 
 /**
  * App containers: the `containers` list only. Regular init containers cannot
