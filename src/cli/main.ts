@@ -42,7 +42,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return await testCommand(rest, io);
       case 'policy':
         if (rest[0] === 'check') return await policyCheckCommand(rest.slice(1), io);
-        throw new UserError(`unknown policy subcommand "${rest[0] ?? ''}"; did you mean "cronguard policy check"?`);
+        throw new UserError(
+          `unknown policy subcommand "${rest[0] ?? ''}"; did you mean "cronguard policy check"?`,
+        );
       case 'schedule':
         return scheduleCommand(rest, io);
       case 'version':
@@ -61,15 +63,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UserError || isParseArgsError(error)) {
       io.stderr(`cronguard: ${(error as Error).message}\n`);
-      for (const detail of error instanceof UserError ? error.details : []) io.stderr(`  ${detail}\n`);
+      for (const detail of error instanceof UserError ? error.details : [])
+        io.stderr(`  ${detail}\n`);
       return 2;
     }
-    io.stderr(`cronguard: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr(
+      `cronguard: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 3;
   }
 }
 
 /** node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags. */
 function isParseArgsError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }

@@ -24,7 +24,9 @@ export function parseOutputTargets(argv: readonly string[]): OutputTarget[] {
     if (flag === '--format' || flag === '-f') {
       const value = inline ?? argv[++index];
       if (value === undefined || !(FORMATS as readonly string[]).includes(value)) {
-        throw new UserError(`--format must be one of ${FORMATS.join(', ')}${value === undefined ? '' : `, got "${value}"`}`);
+        throw new UserError(
+          `--format must be one of ${FORMATS.join(', ')}${value === undefined ? '' : `, got "${value}"`}`,
+        );
       }
       targets.push({ format: value as Format, file: undefined });
     } else if (flag === '--output' || flag === '-o') {
@@ -32,32 +34,42 @@ export function parseOutputTargets(argv: readonly string[]): OutputTarget[] {
       if (value === undefined || value === '') throw new UserError('--output needs a file name');
       const last = targets[targets.length - 1];
       if (last === undefined) targets.push({ format: 'text', file: value });
-      else if (last.file !== undefined) throw new UserError(`--output ${value} has no --format of its own; write --format F --output FILE pairs`);
+      else if (last.file !== undefined)
+        throw new UserError(
+          `--output ${value} has no --format of its own; write --format F --output FILE pairs`,
+        );
       else last.file = value;
     }
   }
   if (targets.length === 0) targets.push({ format: 'text', file: undefined });
   const toStdout = targets.filter((target) => target.file === undefined);
-  if (toStdout.length > 1) throw new UserError('only one --format can write to standard output; give the others --output FILE');
+  if (toStdout.length > 1)
+    throw new UserError(
+      'only one --format can write to standard output; give the others --output FILE',
+    );
   return targets;
 }
 
 function splitFlag(arg: string): [string, string | undefined] {
   const equals = arg.indexOf('=');
-  return equals > 0 && arg.startsWith('-') ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
+  return equals > 0 && arg.startsWith('-')
+    ? [arg.slice(0, equals), arg.slice(equals + 1)]
+    : [arg, undefined];
 }
 
 export function parseFailOn(value: string | undefined): FailOn {
   const allowed = ['error', 'warning', 'notice', 'never'];
   if (value === undefined) return 'error';
-  if (!allowed.includes(value)) throw new UserError(`--fail-on must be one of ${allowed.join(', ')}, got "${value}"`);
+  if (!allowed.includes(value))
+    throw new UserError(`--fail-on must be one of ${allowed.join(', ')}, got "${value}"`);
   return value as FailOn;
 }
 
 export function parseOperation(value: string | undefined): Operation {
   if (value === undefined) return 'CREATE';
   const upper = value.toUpperCase();
-  if (upper !== 'CREATE' && upper !== 'UPDATE') throw new UserError(`--operation must be CREATE or UPDATE, got "${value}"`);
+  if (upper !== 'CREATE' && upper !== 'UPDATE')
+    throw new UserError(`--operation must be CREATE or UPDATE, got "${value}"`);
   return upper;
 }
 
@@ -65,13 +77,21 @@ export function parseOperation(value: string | undefined): Operation {
  * `--namespace-labels payments=env=prod,team=pay` (repeatable): labels of a
  * namespace for namespaceSelector matching when no cluster is at hand.
  */
-export function parseNamespaceLabels(values: readonly string[]): Map<string, Record<string, string>> {
+export function parseNamespaceLabels(
+  values: readonly string[],
+): Map<string, Record<string, string>> {
   const result = new Map<string, Record<string, string>>();
   for (const value of values) {
     const equals = value.indexOf('=');
-    if (equals <= 0) throw new UserError(`--namespace-labels expects NAMESPACE=KEY=VALUE[,KEY=VALUE], got "${value}"`);
+    if (equals <= 0)
+      throw new UserError(
+        `--namespace-labels expects NAMESPACE=KEY=VALUE[,KEY=VALUE], got "${value}"`,
+      );
     const namespace = value.slice(0, equals);
-    const labels: Record<string, string> = { ...(result.get(namespace) ?? {}), 'kubernetes.io/metadata.name': namespace };
+    const labels: Record<string, string> = {
+      ...(result.get(namespace) ?? {}),
+      'kubernetes.io/metadata.name': namespace,
+    };
     for (const pair of value.slice(equals + 1).split(',')) {
       if (pair === '') continue;
       const separator = pair.indexOf('=');

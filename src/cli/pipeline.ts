@@ -1,6 +1,6 @@
 import { evaluate } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/types.js';
-import { isPlainObject, type KubeObject, type Operation } from '../k8s/types.js';
+import { asText, isPlainObject, type KubeObject, type Operation } from '../k8s/types.js';
 import type { ManifestDocument } from '../manifests/index.js';
 import type { PolicySet } from '../policy/types.js';
 import type { InputError, LintReport, ObjectResult, ReportLocation } from '../report/types.js';
@@ -36,7 +36,8 @@ export function collectNamespaceLabels(
     if (!isPlainObject(metadata) || typeof metadata.name !== 'string') continue;
     const objectLabels: Record<string, string> = {};
     if (isPlainObject(metadata.labels)) {
-      for (const [key, label] of Object.entries(metadata.labels)) if (typeof label === 'string') objectLabels[key] = label;
+      for (const [key, label] of Object.entries(metadata.labels))
+        if (typeof label === 'string') objectLabels[key] = label;
     }
     // Kubernetes labels every namespace with its own name.
     objectLabels['kubernetes.io/metadata.name'] = metadata.name;
@@ -56,10 +57,16 @@ export function evaluateDocuments(
     if (!isPlainObject(document.value)) continue;
     const object = document.value as KubeObject;
     const declared = object.metadata?.namespace;
-    const namespace = typeof declared === 'string' && declared !== '' ? declared : options.defaultNamespace;
+    const namespace =
+      typeof declared === 'string' && declared !== '' ? declared : options.defaultNamespace;
     const evaluation = evaluate(
       policySet,
-      { object, operation: options.operation, namespace, namespaceLabels: namespaceLabels.get(namespace) },
+      {
+        object,
+        operation: options.operation,
+        namespace,
+        namespaceLabels: namespaceLabels.get(namespace),
+      },
       { rules: BUILTIN_RULES },
     );
     results.push({ document, object, namespace, evaluation });
@@ -80,17 +87,21 @@ export function buildLintReport(input: {
   let mutations = 0;
   for (const { document, object, namespace, evaluation } of input.evaluated) {
     if (evaluation.skipped !== undefined) {
-      const kind = typeof object.kind === 'string' && object.kind !== '' ? object.kind : '(no kind)';
+      const kind =
+        typeof object.kind === 'string' && object.kind !== '' ? object.kind : '(no kind)';
       skipped[kind] = (skipped[kind] ?? 0) + 1;
       continue;
     }
     const locate = (pointer: string): ReportLocation => document.locate(pointer);
     const result: ObjectResult = {
       object: {
-        apiVersion: String(object.apiVersion ?? ''),
-        kind: String(object.kind ?? ''),
+        apiVersion: asText(object.apiVersion),
+        kind: asText(object.kind),
         namespace,
-        name: typeof object.metadata?.name === 'string' ? object.metadata.name : String(object.metadata?.generateName ?? ''),
+        name:
+          typeof object.metadata?.name === 'string'
+            ? object.metadata.name
+            : asText(object.metadata?.generateName),
       },
       location: document.location,
       documentIndex: document.documentIndex,

@@ -2,7 +2,13 @@
  * A small unified diff of two texts, line based (Myers' O(ND) algorithm), for
  * `cronguard mutate --diff`. Inputs are YAML dumps of one object, so they are small.
  */
-export function unifiedDiff(before: string, after: string, fromLabel: string, toLabel: string, context = 3): string {
+export function unifiedDiff(
+  before: string,
+  after: string,
+  fromLabel: string,
+  toLabel: string,
+  context = 3,
+): string {
   const a = splitLines(before);
   const b = splitLines(after);
   const edits = diffLines(a, b);
@@ -32,7 +38,8 @@ export function unifiedDiff(before: string, after: string, fromLabel: string, to
     const oldCount = hunk.filter((edit) => edit.kind !== 'add').length;
     const newCount = hunk.filter((edit) => edit.kind !== 'remove').length;
     out.push(`@@ -${oldStart},${oldCount} +${newStart},${newCount} @@`);
-    for (const edit of hunk) out.push((edit.kind === 'same' ? ' ' : edit.kind === 'add' ? '+' : '-') + edit.text);
+    for (const edit of hunk)
+      out.push((edit.kind === 'same' ? ' ' : edit.kind === 'add' ? '+' : '-') + edit.text);
     index = stop;
     start = stop;
   }
@@ -56,12 +63,14 @@ function diffLines(a: readonly string[], b: readonly string[]): Edit[] {
   const max = a.length + b.length;
   const offset = max + 1;
   const trace: Int32Array[] = [];
-  let frontier = new Int32Array(2 * max + 3);
+  let frontier: Int32Array = new Int32Array(2 * max + 3);
   let found = false;
   for (let depth = 0; depth <= max && !found; depth++) {
     trace.push(frontier.slice());
     for (let k = -depth; k <= depth; k += 2) {
-      const down = k === -depth || (k !== depth && (frontier[offset + k - 1] ?? 0) < (frontier[offset + k + 1] ?? 0));
+      const down =
+        k === -depth ||
+        (k !== depth && (frontier[offset + k - 1] ?? 0) < (frontier[offset + k + 1] ?? 0));
       let x = down ? (frontier[offset + k + 1] ?? 0) : (frontier[offset + k - 1] ?? 0) + 1;
       let y = x - k;
       while (x < a.length && y < b.length && a[x] === b[y]) {
@@ -83,7 +92,9 @@ function diffLines(a: readonly string[], b: readonly string[]): Edit[] {
   for (let depth = trace.length - 2; depth >= 0; depth--) {
     frontier = trace[depth] as Int32Array;
     const k = x - y;
-    const down = k === -depth || (k !== depth && (frontier[offset + k - 1] ?? 0) < (frontier[offset + k + 1] ?? 0));
+    const down =
+      k === -depth ||
+      (k !== depth && (frontier[offset + k - 1] ?? 0) < (frontier[offset + k + 1] ?? 0));
     const previousK = down ? k + 1 : k - 1;
     const previousX = frontier[offset + previousK] ?? 0;
     const previousY = previousX - previousK;

@@ -8,10 +8,10 @@ import type {
 
 /**
  * The file name the manifest loader gives documents read from standard input,
- * following the `cronguard lint -` argument (kube-linter and conftest use `-` too).
+ * for the `cronguard lint -` argument.
  * Formats that link to files (SARIF, GitHub annotations) must not pretend it is one.
  */
-export const STDIN_FILE = '-';
+export const STDIN_FILE = '<stdin>';
 
 export function isStdin(file: string): boolean {
   return file === STDIN_FILE;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadManifests } from '../../manifests/index.js';
+import { asText } from '../../k8s/types.js';
 import { pointerToFieldPath } from '../../util/json-pointer.js';
 import type { CliIo } from '../io.js';
 import { parseNamespaceLabels, parseOperation } from '../options.js';
@@ -37,9 +38,13 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
     return 0;
   }
   const policySet = await loadPolicySet(values.policies ?? []);
-  const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], { readStdin: io.readStdin });
+  const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], {
+    readStdin: io.readStdin,
+  });
   for (const error of loaded.errors) {
-    io.stderr(`${error.location.file}:${error.location.line}:${error.location.column}: ${error.message}\n`);
+    io.stderr(
+      `${error.location.file}:${error.location.line}:${error.location.column}: ${error.message}\n`,
+    );
   }
   const evaluated = evaluateDocuments(loaded.documents, policySet, {
     operation: parseOperation(values.operation),
@@ -69,17 +74,25 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
 function explainText({ document, namespace, evaluation }: EvaluatedDocument): string {
   const object = evaluation.original;
   const name = typeof object.metadata?.name === 'string' ? object.metadata.name : '(unnamed)';
-  const lines = [`${document.location.file}:${document.location.line}  ${String(object.kind ?? '(no kind)')} ${namespace}/${name}`];
+  const lines = [
+    `${document.location.file}:${document.location.line}  ${asText(object.kind, '(no kind)')} ${namespace}/${name}`,
+  ];
   if (evaluation.skipped !== undefined) {
     lines.push(`  not evaluated: ${evaluation.skipped.reason}`);
     return lines.join('\n') + '\n';
   }
   for (const match of evaluation.policies) {
     const head = `${match.policy}@${match.version} (priority ${match.priority}, ${match.action})`;
-    lines.push(match.matched ? `  policy ${head}: matched` : `  policy ${head}: not matched: ${match.reason ?? ''}`);
+    lines.push(
+      match.matched
+        ? `  policy ${head}: matched`
+        : `  policy ${head}: not matched: ${match.reason ?? ''}`,
+    );
     if (!match.matched) continue;
     for (const mutation of evaluation.mutations.filter((m) => m.policy === match.policy)) {
-      lines.push(`    set     ${pointerToFieldPath(mutation.path)} = ${JSON.stringify(mutation.value)}  [${mutation.ruleId}]`);
+      lines.push(
+        `    set     ${pointerToFieldPath(mutation.path)} = ${JSON.stringify(mutation.value)}  [${mutation.ruleId}]`,
+      );
     }
     for (const finding of evaluation.findings.filter((f) => f.policy === match.policy)) {
       lines.push(`    ${finding.severity.padEnd(7)} ${finding.message}  [${finding.ruleId}]`);
@@ -87,10 +100,15 @@ function explainText({ document, namespace, evaluation }: EvaluatedDocument): st
     }
     for (const exemption of evaluation.exemptions.filter((e) => e.policy === match.policy)) {
       const scope = exemption.container === undefined ? '' : ` (container ${exemption.container})`;
-      lines.push(`    exempt  ${exemption.ruleId}${scope} by ${exemption.source}: ${exemption.reason}`);
+      lines.push(
+        `    exempt  ${exemption.ruleId}${scope} by ${exemption.source}: ${exemption.reason}`,
+      );
     }
   }
-  if (!evaluation.policies.some((match) => match.matched)) lines.push('  no policy applies to this object');
-  lines.push(`  admission: ${evaluation.allowed ? 'allowed' : 'denied'}${evaluation.patch.length > 0 ? `, ${evaluation.patch.length} patch operation(s)` : ''}`);
+  if (!evaluation.policies.some((match) => match.matched))
+    lines.push('  no policy applies to this object');
+  lines.push(
+    `  admission: ${evaluation.allowed ? 'allowed' : 'denied'}${evaluation.patch.length > 0 ? `, ${evaluation.patch.length} patch operation(s)` : ''}`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -3,7 +3,12 @@ import { loadManifests } from '../../manifests/index.js';
 import { exitCodeFor, formatReport } from '../../report/index.js';
 import { BUILTIN_RULES } from '../../rules/index.js';
 import type { CliIo } from '../io.js';
-import { parseFailOn, parseNamespaceLabels, parseOperation, parseOutputTargets } from '../options.js';
+import {
+  parseFailOn,
+  parseNamespaceLabels,
+  parseOperation,
+  parseOutputTargets,
+} from '../options.js';
 import { buildLintReport, evaluateDocuments } from '../pipeline.js';
 import { loadPolicySet } from '../policies.js';
 import { ruleDescriptors } from '../rule-docs.js';

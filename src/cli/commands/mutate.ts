@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
+import { asText } from '../../k8s/types.js';
 import { loadManifests } from '../../manifests/index.js';
 import type { CliIo } from '../io.js';
 import { parseNamespaceLabels, parseOperation } from '../options.js';
@@ -41,9 +42,13 @@ export async function mutateCommand(argv: readonly string[], io: CliIo): Promise
     return 0;
   }
   const policySet = await loadPolicySet(values.policies ?? []);
-  const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], { readStdin: io.readStdin });
+  const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], {
+    readStdin: io.readStdin,
+  });
   for (const error of loaded.errors) {
-    io.stderr(`${error.location.file}:${error.location.line}:${error.location.column}: ${error.message}\n`);
+    io.stderr(
+      `${error.location.file}:${error.location.line}:${error.location.column}: ${error.message}\n`,
+    );
   }
   const evaluated = evaluateDocuments(loaded.documents, policySet, {
     operation: parseOperation(values.operation),
@@ -57,7 +62,8 @@ export async function mutateCommand(argv: readonly string[], io: CliIo): Promise
     if (denials.length === 0) continue;
     denied = true;
     const where = `${document.location.file}:${document.location.line}`;
-    for (const finding of denials) io.stderr(`${where}: denied: ${finding.message} [${finding.ruleId}]\n`);
+    for (const finding of denials)
+      io.stderr(`${where}: denied: ${finding.message} [${finding.ruleId}]\n`);
   }
 
   if (values.patch === true) {
@@ -74,12 +80,23 @@ export async function mutateCommand(argv: readonly string[], io: CliIo): Promise
   } else if (values.diff === true) {
     for (const { document, evaluation } of evaluated) {
       if (evaluation.patch.length === 0) continue;
-      const label = `${document.location.file}:${document.location.line} ${String(evaluation.original.kind)}/${String(evaluation.original.metadata?.name ?? '')}`;
-      io.stdout(unifiedDiff(dump(evaluation.original), dump(evaluation.mutated), `a/${label}`, `b/${label}`));
+      const label = `${document.location.file}:${document.location.line} ${asText(evaluation.original.kind)}/${asText(evaluation.original.metadata?.name)}`;
+      io.stdout(
+        unifiedDiff(
+          dump(evaluation.original),
+          dump(evaluation.mutated),
+          `a/${label}`,
+          `b/${label}`,
+        ),
+      );
     }
   } else {
-    const byDocument = new Map(evaluated.map((entry) => [entry.document, entry.evaluation.mutated]));
-    const output = loaded.documents.map((document) => dump(byDocument.get(document) ?? document.value));
+    const byDocument = new Map(
+      evaluated.map((entry) => [entry.document, entry.evaluation.mutated]),
+    );
+    const output = loaded.documents.map((document) =>
+      dump(byDocument.get(document) ?? document.value),
+    );
     io.stdout(output.map((text) => `---\n${text}`).join(''));
   }
   if (loaded.errors.length > 0) return 2;

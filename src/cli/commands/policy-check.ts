@@ -25,6 +25,8 @@ export async function policyCheckCommand(argv: readonly string[], io: CliIo): Pr
       `${policy.name}@${policy.version}  priority ${policy.spec.priority}  action ${policy.spec.action}  (${policy.source})\n`,
     );
   }
-  io.stdout(`${policySet.policies.length} polic${policySet.policies.length === 1 ? 'y' : 'ies'} valid\n`);
+  io.stdout(
+    `${policySet.policies.length} polic${policySet.policies.length === 1 ? 'y' : 'ies'} valid\n`,
+  );
   return 0;
 }

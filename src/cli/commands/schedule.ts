@@ -28,10 +28,13 @@ export function scheduleCommand(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new UserError('schedule needs exactly one expression; quote it: cronguard schedule "*/5 * * * *"');
+    throw new UserError(
+      'schedule needs exactly one expression; quote it: cronguard schedule "*/5 * * * *"',
+    );
   }
   const count = values.n === undefined ? 5 : Number(values.n);
-  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new UserError('-n must be an integer from 1 to 1000');
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    throw new UserError('-n must be an integer from 1 to 1000');
   const explanation = explainSchedule(positionals[0] as string, {
     ...(values.tz === undefined ? {} : { timeZone: values.tz }),
     count,

@@ -54,19 +54,29 @@ export async function testCommand(argv: readonly string[], io: CliIo): Promise<n
     io.stdout(TEST_USAGE + '\n');
     return 0;
   }
-  if (positionals.length === 0) throw new UserError('test needs a directory or file with PolicyTest suites');
+  if (positionals.length === 0)
+    throw new UserError('test needs a directory or file with PolicyTest suites');
   const suiteFiles: string[] = [];
   for (const path of positionals) suiteFiles.push(...(await findSuites(path)));
-  if (suiteFiles.length === 0) throw new UserError(`no PolicyTest suites found in ${positionals.join(', ')}`);
+  if (suiteFiles.length === 0)
+    throw new UserError(`no PolicyTest suites found in ${positionals.join(', ')}`);
 
   const results: CaseResult[] = [];
   for (const file of suiteFiles) results.push(...(await runSuite(file)));
   const failed = results.filter((result) => result.failures.length > 0);
   if (values.json === true) {
-    io.stdout(JSON.stringify({ passed: results.length - failed.length, failed: failed.length, results }, null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(
+        { passed: results.length - failed.length, failed: failed.length, results },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     for (const result of results) {
-      io.stdout(`${result.failures.length === 0 ? 'PASS' : 'FAIL'}  ${result.suite}: ${result.name}\n`);
+      io.stdout(
+        `${result.failures.length === 0 ? 'PASS' : 'FAIL'}  ${result.suite}: ${result.name}\n`,
+      );
       for (const failure of result.failures) io.stdout(indent(failure, '      ') + '\n');
     }
     io.stdout(`${results.length - failed.length} passed, ${failed.length} failed\n`);
@@ -103,24 +113,36 @@ async function runSuite(file: string): Promise<CaseResult[]> {
   const base = dirname(file);
   const parsed = parseManifestText(await readFile(file, 'utf8'), file);
   const first = parsed.errors[0];
-  if (first !== undefined) throw new UserError(`${file}:${first.location.line}:${first.location.column}: ${first.message}`);
-  const document = parsed.documents.find((doc) => isPlainObject(doc.value) && doc.value.kind === 'PolicyTest');
+  if (first !== undefined)
+    throw new UserError(
+      `${file}:${first.location.line}:${first.location.column}: ${first.message}`,
+    );
+  const document = parsed.documents.find(
+    (doc) => isPlainObject(doc.value) && doc.value.kind === 'PolicyTest',
+  );
   if (document === undefined) throw new UserError(`${file}: no PolicyTest document`);
   const suite = readSuite(document);
   const policySet = await loadPolicySet(suite.policies.map((path) => resolve(base, path)));
-  const loaded = await loadManifests(suite.resources.map((path) => join(base, path)), {
-    readStdin: () => Promise.reject(new UserError('test suites cannot read standard input')),
-  });
+  const loaded = await loadManifests(
+    suite.resources.map((path) => join(base, path)),
+    {
+      readStdin: () => Promise.reject(new UserError('test suites cannot read standard input')),
+    },
+  );
   const loadError = loaded.errors[0];
   if (loadError !== undefined) {
-    throw new UserError(`${loadError.location.file}:${loadError.location.line}: ${loadError.message}`);
+    throw new UserError(
+      `${loadError.location.file}:${loadError.location.line}: ${loadError.message}`,
+    );
   }
   const results: CaseResult[] = [];
   for (const testCase of suite.cases) {
     const failures: string[] = [];
     const matches = loaded.documents.filter((doc) => selects(doc, testCase.resource));
     if (matches.length !== 1) {
-      failures.push(`resource ${describe(testCase.resource)} matches ${matches.length} objects in ${suite.resources.join(', ')}; expected exactly one`);
+      failures.push(
+        `resource ${describe(testCase.resource)} matches ${matches.length} objects in ${suite.resources.join(', ')}; expected exactly one`,
+      );
       results.push({ suite: suite.name, name: testCase.name, failures });
       continue;
     }
@@ -129,17 +151,27 @@ async function runSuite(file: string): Promise<CaseResult[]> {
       defaultNamespace: 'default',
       namespaceLabels: new Map(Object.entries(suite.namespaceLabels)),
     });
-    if (evaluated === undefined) throw new UserError(`${file}: resource ${describe(testCase.resource)} is not an object`);
+    if (evaluated === undefined)
+      throw new UserError(`${file}: resource ${describe(testCase.resource)} is not an object`);
     const { evaluation } = evaluated;
     if (testCase.expect.allowed !== undefined && evaluation.allowed !== testCase.expect.allowed) {
-      failures.push(`expected ${testCase.expect.allowed ? 'allowed' : 'denied'}, got ${evaluation.allowed ? 'allowed' : 'denied'}`);
+      failures.push(
+        `expected ${testCase.expect.allowed ? 'allowed' : 'denied'}, got ${evaluation.allowed ? 'allowed' : 'denied'}`,
+      );
     }
-    if (testCase.expect.findings !== undefined) failures.push(...compareFindings(testCase.expect.findings, evaluation.findings));
+    if (testCase.expect.findings !== undefined)
+      failures.push(...compareFindings(testCase.expect.findings, evaluation.findings));
     if (testCase.expect.mutated !== undefined) {
       const expectedFile = join(base, testCase.expect.mutated);
-      const expected = parseManifestText(await readFile(expectedFile, 'utf8'), expectedFile).documents[0]?.value;
+      const expected = parseManifestText(await readFile(expectedFile, 'utf8'), expectedFile)
+        .documents[0]?.value;
       if (!deepEqual(expected, evaluation.mutated)) {
-        const diff = unifiedDiff(dumpYaml(expected), dumpYaml(evaluation.mutated), `expected ${testCase.expect.mutated}`, 'actual');
+        const diff = unifiedDiff(
+          dumpYaml(expected),
+          dumpYaml(evaluation.mutated),
+          `expected ${testCase.expect.mutated}`,
+          'actual',
+        );
         failures.push(`mutated object differs from ${testCase.expect.mutated}:\n${diff}`);
       }
     }
@@ -163,34 +195,53 @@ function readSuite(document: ManifestDocument): Suite {
     const location = document.locate(pointer);
     throw new UserError(`${location.file}:${location.line}:${location.column}: ${message}`);
   };
-  if (value.apiVersion !== 'cronguard.dev/v1alpha1') fail('/apiVersion', 'apiVersion must be cronguard.dev/v1alpha1');
+  if (value.apiVersion !== 'cronguard.dev/v1alpha1')
+    fail('/apiVersion', 'apiVersion must be cronguard.dev/v1alpha1');
   const metadata = isPlainObject(value.metadata) ? value.metadata : {};
   const spec = value.spec;
   if (!isPlainObject(spec)) return fail('/spec', 'spec must be an object');
   const strings = (key: string, required: boolean): string[] => {
     const list = spec[key];
     if (list === undefined && !required) return [];
-    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) return fail(`/spec/${key}`, `spec.${key} must be a list of paths`);
-    return list as string[];
+    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string'))
+      return fail(`/spec/${key}`, `spec.${key} must be a list of paths`);
+    return list;
   };
   const cases = spec.cases;
-  if (!Array.isArray(cases) || cases.length === 0) return fail('/spec/cases', 'spec.cases must be a non-empty list');
+  if (!Array.isArray(cases) || cases.length === 0)
+    return fail('/spec/cases', 'spec.cases must be a non-empty list');
   cases.forEach((testCase: unknown, index) => {
     const at = `/spec/cases/${index}`;
-    if (!isPlainObject(testCase) || typeof testCase.name !== 'string') return fail(at, 'each case needs a name');
+    if (!isPlainObject(testCase) || typeof testCase.name !== 'string')
+      return fail(at, 'each case needs a name');
     const resource = testCase.resource;
-    if (!isPlainObject(resource) || typeof resource.kind !== 'string' || typeof resource.name !== 'string') {
+    if (
+      !isPlainObject(resource) ||
+      typeof resource.kind !== 'string' ||
+      typeof resource.name !== 'string'
+    ) {
       return fail(`${at}/resource`, 'resource must give kind and name (and optionally namespace)');
     }
-    if (!isPlainObject(testCase.expect)) return fail(`${at}/expect`, 'expect must be an object with allowed, findings and/or mutated');
+    if (!isPlainObject(testCase.expect))
+      return fail(`${at}/expect`, 'expect must be an object with allowed, findings and/or mutated');
     const findings = testCase.expect.findings;
-    if (findings !== undefined && (!Array.isArray(findings) || !findings.every((f) => isPlainObject(f) && typeof f.rule === 'string' && typeof f.field === 'string'))) {
-      return fail(`${at}/expect/findings`, 'each expected finding needs rule and field (action, policy, message, container optional)');
+    if (
+      findings !== undefined &&
+      (!Array.isArray(findings) ||
+        !findings.every(
+          (f) => isPlainObject(f) && typeof f.rule === 'string' && typeof f.field === 'string',
+        ))
+    ) {
+      return fail(
+        `${at}/expect/findings`,
+        'each expected finding needs rule and field (action, policy, message, container optional)',
+      );
     }
     return undefined;
   });
   const labels = spec.namespaceLabels;
-  if (labels !== undefined && !isPlainObject(labels)) fail('/spec/namespaceLabels', 'namespaceLabels maps namespace names to label maps');
+  if (labels !== undefined && !isPlainObject(labels))
+    fail('/spec/namespaceLabels', 'namespaceLabels maps namespace names to label maps');
   return {
     name: typeof metadata.name === 'string' ? metadata.name : document.file,
     policies: strings('policies', false),
@@ -205,7 +256,9 @@ function selects(document: ManifestDocument, resource: TestCase['resource']): bo
   if (!isPlainObject(value) || value.kind !== resource.kind) return false;
   const metadata = isPlainObject(value.metadata) ? value.metadata : {};
   if (metadata.name !== resource.name) return false;
-  return resource.namespace === undefined || (metadata.namespace ?? 'default') === resource.namespace;
+  return (
+    resource.namespace === undefined || (metadata.namespace ?? 'default') === resource.namespace
+  );
 }
 
 function describe(resource: TestCase['resource']): string {
@@ -214,7 +267,14 @@ function describe(resource: TestCase['resource']): string {
 
 function compareFindings(
   expected: readonly ExpectedFinding[],
-  actual: readonly { ruleId: string; path: string; action: string; policy: string; message: string; container?: string }[],
+  actual: readonly {
+    ruleId: string;
+    path: string;
+    action: string;
+    policy: string;
+    message: string;
+    container?: string;
+  }[],
 ): string[] {
   const unmatched = [...actual];
   const failures: string[] = [];
@@ -228,11 +288,16 @@ function compareFindings(
         (want.message === undefined || got.message === want.message) &&
         (want.container === undefined || got.container === want.container),
     );
-    if (index === -1) failures.push(`missing finding: ${want.rule} at ${want.field}${want.message === undefined ? '' : ` ("${want.message}")`}`);
+    if (index === -1)
+      failures.push(
+        `missing finding: ${want.rule} at ${want.field}${want.message === undefined ? '' : ` ("${want.message}")`}`,
+      );
     else unmatched.splice(index, 1);
   }
   for (const got of unmatched) {
-    failures.push(`unexpected finding: ${got.ruleId} at ${pointerToFieldPath(got.path)} (${got.action}, policy ${got.policy}): ${got.message}`);
+    failures.push(
+      `unexpected finding: ${got.ruleId} at ${pointerToFieldPath(got.path)} (${got.action}, policy ${got.policy}): ${got.message}`,
+    );
   }
   return failures;
 }

@@ -53,7 +53,9 @@ describe('formatGithub', () => {
     const report = buildReport();
     report.errors = [];
     const cronJob = report.results[1]!;
-    cronJob.findings = [{ ...cronJob.findings[0]!, location: { file: '-', line: 4, column: 7 } }];
+    cronJob.findings = [
+      { ...cronJob.findings[0]!, location: { file: '<stdin>', line: 4, column: 7 } },
+    ];
     expect(formatGithub(report, { failOn: 'error' }).split('\n')[0]).toBe(
       '::notice title=probes-liveness-readiness (baseline)::stdin:4:7: CronJob/ops/nightly-backup: Container "backup" has a livenessProbe, which restarts jobs that are busy.',
     );

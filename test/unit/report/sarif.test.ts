@@ -190,7 +190,7 @@ describe('toArtifactLocation', () => {
     ['my jobs/100%.yaml', { uri: 'my%20jobs/100%25.yaml', uriBaseId: '%SRCROOT%' }],
     ['/home/ci/repo/a b.yaml', { uri: 'file:///home/ci/repo/a%20b.yaml' }],
     ['C:\\repo\\jobs.yaml', { uri: 'file:///C:/repo/jobs.yaml' }],
-    ['-', { uri: 'stdin', description: { text: 'standard input' } }],
+    ['<stdin>', { uri: 'stdin', description: { text: 'standard input' } }],
   ])('%s', (file, expected) => {
     expect(toArtifactLocation(file)).toEqual(expected);
   });
