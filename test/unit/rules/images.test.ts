@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
-import type { Evaluation, EvaluationInput } from '../../../src/engine/types.js';
-import { applyApiServerDefaults } from '../../../src/k8s/api-defaults.js';
 import type { KubeObject } from '../../../src/k8s/types.js';
-import type { PolicySet } from '../../../src/policy/types.js';
-import { BUILTIN_RULES } from '../../../src/rules/index.js';
 import { policiesFrom } from '../../support/policies.js';
-
-function run(
-  policies: PolicySet,
-  object: unknown,
-  extra: Partial<EvaluationInput> = {},
-): Evaluation {
-  return evaluate(
-    policies,
-    { object: object as KubeObject, operation: 'CREATE', namespace: 'default', ...extra },
-    { rules: BUILTIN_RULES },
-  );
-}
-
-function findingsOf(result: Evaluation, ruleId: string) {
-  return result.findings.filter((finding) => finding.ruleId === ruleId);
-}
+import { expectLintEqualsAdmission, findingsOf, run } from '../../support/evaluate.js';
 
 function cronJob(containers: unknown[], initContainers?: unknown[]): KubeObject {
   return {
@@ -46,17 +26,6 @@ function cronJob(containers: unknown[], initContainers?: unknown[]): KubeObject 
 }
 
 /** Lint sees the author's file, admission the API-server-defaulted object: both must agree. */
-function expectLintEqualsAdmission(policies: PolicySet, authored: KubeObject): void {
-  const admitted = structuredClone(authored) as Record<string, unknown>;
-  applyApiServerDefaults(admitted);
-  const lint = run(policies, authored);
-  const admission = run(policies, admitted);
-  expect(admission.findings).toEqual(lint.findings);
-  const lintResult = structuredClone(lint.mutated) as Record<string, unknown>;
-  applyApiServerDefaults(lintResult);
-  expect(admission.mutated).toEqual(lintResult);
-}
-
 const CONTAINERS = '/spec/jobTemplate/spec/template/spec/containers';
 const INIT_CONTAINERS = '/spec/jobTemplate/spec/template/spec/initContainers';
 const DIGEST = 'sha256:' + '0123456789abcdef'.repeat(4);

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
-import type { Evaluation, EvaluationInput } from '../../../src/engine/types.js';
+import type { Evaluation } from '../../../src/engine/types.js';
 import { applyApiServerDefaults } from '../../../src/k8s/api-defaults.js';
 import type { KubeObject } from '../../../src/k8s/types.js';
 import type { PolicySet } from '../../../src/policy/types.js';
-import { BUILTIN_RULES } from '../../../src/rules/index.js';
 import { policiesFrom } from '../../support/policies.js';
-
-function run(
-  policies: PolicySet,
-  object: unknown,
-  extra: Partial<EvaluationInput> = {},
-): Evaluation {
-  return evaluate(
-    policies,
-    { object: object as KubeObject, operation: 'CREATE', namespace: 'default', ...extra },
-    { rules: BUILTIN_RULES },
-  );
-}
-
-function findingsOf(result: Evaluation, ruleId: string) {
-  return result.findings.filter((finding) => finding.ruleId === ruleId);
-}
-
-function mutationsOf(result: Evaluation, ruleId: string) {
-  return result.mutations.filter((mutation) => mutation.ruleId === ruleId);
-}
+import { findingsOf, mutationsOf, run } from '../../support/evaluate.js';
 
 function cronJob(
   podSpec: Record<string, unknown>,

@@ -1,33 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
-import type { Evaluation, EvaluationInput } from '../../../src/engine/types.js';
+import type { Evaluation } from '../../../src/engine/types.js';
 import { applyApiServerDefaults } from '../../../src/k8s/api-defaults.js';
 import type { KubeObject } from '../../../src/k8s/types.js';
 import type { PolicySet } from '../../../src/policy/types.js';
 import { BUILTIN_RULES } from '../../../src/rules/index.js';
 import { cronJobArbitrary } from '../../support/arbitraries.js';
 import { policiesFrom } from '../../support/policies.js';
-
-function run(
-  policies: PolicySet,
-  object: unknown,
-  extra: Partial<EvaluationInput> = {},
-): Evaluation {
-  return evaluate(
-    policies,
-    { object: object as KubeObject, operation: 'CREATE', namespace: 'default', ...extra },
-    { rules: BUILTIN_RULES },
-  );
-}
-
-function findingsOf(result: Evaluation, ruleId: string) {
-  return result.findings.filter((finding) => finding.ruleId === ruleId);
-}
-
-function mutationsOf(result: Evaluation, ruleId: string) {
-  return result.mutations.filter((mutation) => mutation.ruleId === ruleId);
-}
+import {
+  expectIdempotent,
+  expectLintEqualsAdmission,
+  findingsOf,
+  mutationsOf,
+  podFrom,
+  run,
+} from '../../support/evaluate.js';
 
 function container(name: string, resources?: unknown): Record<string, unknown> {
   return {
@@ -79,28 +66,6 @@ function resourcesOf(result: Evaluation, index = 0): unknown {
 }
 
 /** Lint sees the author's file, admission the API-server-defaulted object: same findings, same result. */
-function expectLintEqualsAdmission(policies: PolicySet, authored: KubeObject): void {
-  const admitted = structuredClone(authored) as Record<string, unknown>;
-  applyApiServerDefaults(admitted);
-  const lint = run(policies, authored);
-  const admission = run(policies, admitted);
-  expect(admission.findings).toEqual(lint.findings);
-  const lintResult = structuredClone(lint.mutated) as Record<string, unknown>;
-  applyApiServerDefaults(lintResult);
-  // The API server defaults the patched object again, so compare both after defaulting.
-  const admissionResult = structuredClone(admission.mutated) as Record<string, unknown>;
-  applyApiServerDefaults(admissionResult);
-  expect(admissionResult).toEqual(lintResult);
-}
-
-function expectIdempotent(policies: PolicySet, object: KubeObject): Evaluation {
-  const first = run(policies, object);
-  const second = run(policies, first.mutated);
-  expect(second.patch).toEqual([]);
-  expect(second.findings).toEqual(first.findings);
-  return first;
-}
-
 function policy(resources: string, name = 'sizes'): PolicySet {
   return policiesFrom(`
 apiVersion: cronguard.dev/v1alpha1
@@ -240,7 +205,7 @@ describe('resources-defaults', () => {
       const result = run(defaultsPolicy, object);
       expect(mutationsOf(result, 'resources-defaults')).toEqual([]);
       expect(findingsOf(result, 'resources-defaults')).toEqual([]);
-      expectLintEqualsAdmission(defaultsPolicy, object);
+      expectLintEqualsAdmission(defaultsPolicy, object, { redefault: true });
     }
   });
 
@@ -345,6 +310,7 @@ describe('resources-defaults', () => {
     expectLintEqualsAdmission(
       enforceLimitOnlyPolicy,
       pod([container('a', { limits: { cpu: '2' } })]),
+      { redefault: true },
     );
     // With an explicit request low enough, the limit is enforced.
     const fine = run(
@@ -361,7 +327,7 @@ describe('resources-defaults', () => {
     ]) {
       const result = expectIdempotent(enforceLimitOnlyPolicy, object);
       expect(resourcesOf(result)).toEqual({ limits: { cpu: '500m' }, requests: { cpu: '100m' } });
-      expectLintEqualsAdmission(enforceLimitOnlyPolicy, object);
+      expectLintEqualsAdmission(enforceLimitOnlyPolicy, object, { redefault: true });
     }
     const result = run(
       enforceLimitOnlyPolicy,
@@ -483,7 +449,7 @@ describe('resources-defaults', () => {
       enforceRequestOnlyPolicy,
     ]) {
       for (const object of objects) {
-        expectLintEqualsAdmission(policies, object);
+        expectLintEqualsAdmission(policies, object, { redefault: true });
         expectIdempotent(policies, object);
       }
     }
@@ -549,7 +515,7 @@ describe('resources-max', () => {
         'container "a" requests.cpu 1500m is above the maximum 1',
       ],
     ]);
-    expectLintEqualsAdmission(maxPolicy, authored);
+    expectLintEqualsAdmission(maxPolicy, authored, { redefault: true });
   });
 
   it('reports invalid quantities and never throws', () => {
@@ -683,6 +649,7 @@ describe('resources-required', () => {
     expectLintEqualsAdmission(
       requiredPolicy,
       pod([container('a', { limits: { cpu: '1', memory: '1Gi' } }), container('b')]),
+      { redefault: true },
     );
   });
 
@@ -704,16 +671,6 @@ const SECTION_RULES = new Set(
 );
 
 /** The generated CronJob's pod template as a Pod: the API server defaults a Pod's requests from its limits. */
-function podFrom(cronJob: KubeObject): KubeObject {
-  const spec = cronJob.spec as { jobTemplate: { spec: { template: { spec: unknown } } } };
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: cronJob.metadata,
-    spec: spec.jobTemplate.spec.template.spec,
-  };
-}
-
 describe('on generated CronJobs and Pods', () => {
   it('is idempotent and gives the same answer in lint and in admission, in every mode', () => {
     const policySets = [

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
 import type { Evaluation, EvaluationInput } from '../../../src/engine/types.js';
 import { applyApiServerDefaults } from '../../../src/k8s/api-defaults.js';
 import type { KubeObject } from '../../../src/k8s/types.js';
 import type { PolicySet } from '../../../src/policy/types.js';
-import { BUILTIN_RULES } from '../../../src/rules/index.js';
 import { analyseSchedule, insideWindows } from '../../../src/rules/schedule/analysis.js';
 import { parseSchedule } from '../../../src/schedule/index.js';
 import { policiesFrom } from '../../support/policies.js';
-
-function run(
-  policies: PolicySet,
-  object: unknown,
-  extra: Partial<EvaluationInput> = {},
-): Evaluation {
-  return evaluate(
-    policies,
-    { object: object as KubeObject, operation: 'CREATE', namespace: 'default', ...extra },
-    { rules: BUILTIN_RULES },
-  );
-}
-
-function findingsOf(result: Evaluation, ruleId: string) {
-  return result.findings.filter((finding) => finding.ruleId === ruleId);
-}
+import { findingsOf, run } from '../../support/evaluate.js';
 
 function messagesOf(result: Evaluation, ruleId: string): string[] {
   return findingsOf(result, ruleId).map((finding) => finding.message);

@@ -1,33 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../src/engine/evaluate.js';
-import type { Evaluation, EvaluationInput } from '../../../src/engine/types.js';
+import type { Evaluation } from '../../../src/engine/types.js';
 import { applyApiServerDefaults } from '../../../src/k8s/api-defaults.js';
 import type { KubeObject } from '../../../src/k8s/types.js';
 import type { PolicySet } from '../../../src/policy/types.js';
 import { BUILTIN_RULES } from '../../../src/rules/index.js';
 import { cronJobArbitrary } from '../../support/arbitraries.js';
 import { policiesFrom } from '../../support/policies.js';
-
-function run(
-  policies: PolicySet,
-  object: unknown,
-  extra: Partial<EvaluationInput> = {},
-): Evaluation {
-  return evaluate(
-    policies,
-    { object: object as KubeObject, operation: 'CREATE', namespace: 'default', ...extra },
-    { rules: BUILTIN_RULES },
-  );
-}
-
-function findingsOf(result: Evaluation, ruleId: string) {
-  return result.findings.filter((finding) => finding.ruleId === ruleId);
-}
-
-function mutationsOf(result: Evaluation, ruleId: string) {
-  return result.mutations.filter((mutation) => mutation.ruleId === ruleId);
-}
+import {
+  expectIdempotent,
+  expectLintEqualsAdmission,
+  findingsOf,
+  mutationsOf,
+  podFrom,
+  run,
+} from '../../support/evaluate.js';
 
 function cronJob(
   podSpec: Record<string, unknown>,
@@ -72,28 +59,7 @@ function container(name: string, extra: Record<string, unknown> = {}): Record<st
 }
 
 /** Lint sees the author's file, admission the API-server-defaulted object: same findings, same result. */
-function expectLintEqualsAdmission(policies: PolicySet, authored: KubeObject): void {
-  const admitted = structuredClone(authored) as Record<string, unknown>;
-  applyApiServerDefaults(admitted);
-  const lint = run(policies, authored);
-  const admission = run(policies, admitted);
-  expect(admission.findings).toEqual(lint.findings);
-  const lintResult = structuredClone(lint.mutated) as Record<string, unknown>;
-  applyApiServerDefaults(lintResult);
-  const admissionResult = structuredClone(admission.mutated) as Record<string, unknown>;
-  applyApiServerDefaults(admissionResult);
-  expect(admissionResult).toEqual(lintResult);
-}
-
 /** Evaluating the engine's own output changes nothing and says the same. */
-function expectIdempotent(policies: PolicySet, object: KubeObject): Evaluation {
-  const first = run(policies, object);
-  const second = run(policies, first.mutated);
-  expect(second.patch).toEqual([]);
-  expect(second.findings).toEqual(first.findings);
-  return first;
-}
-
 const POD_SC = '/spec/jobTemplate/spec/template/spec/securityContext';
 const CONTAINERS = '/spec/jobTemplate/spec/template/spec/containers';
 const INIT_CONTAINERS = '/spec/jobTemplate/spec/template/spec/initContainers';
@@ -501,7 +467,7 @@ describe('security-context-pod', () => {
     ];
     for (const policies of [fillPolicy, fillUsersPolicy, enforcePolicy, validatePolicy]) {
       for (const object of objects) {
-        expectLintEqualsAdmission(policies, object);
+        expectLintEqualsAdmission(policies, object, { redefault: true });
         expectIdempotent(policies, object);
       }
     }
@@ -799,6 +765,7 @@ spec:
             }),
           ],
         }),
+        { redefault: true },
       );
     }
   });
@@ -875,16 +842,6 @@ const SECTION_RULES = new Set(
 );
 
 /** The generated CronJob's pod template as a Pod: the API server defaults a Pod's requests from its limits. */
-function podFrom(cronJob: KubeObject): KubeObject {
-  const spec = cronJob.spec as { jobTemplate: { spec: { template: { spec: unknown } } } };
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: cronJob.metadata,
-    spec: spec.jobTemplate.spec.template.spec,
-  };
-}
-
 describe('on generated CronJobs and Pods', () => {
   it('is idempotent and gives the same answer in lint and in admission, in every mode', () => {
     const policySets = [
