@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadManifests } from '../../manifests/index.js';
 import { asText } from '../../k8s/types.js';
 import { pointerToFieldPath } from '../../util/json-pointer.js';
+import { EVALUATION_OPTIONS, evaluateInputs, printInputErrors } from '../inputs.js';
 import type { CliIo } from '../io.js';
-import { parseNamespaceLabels, parseOperation } from '../options.js';
-import { evaluateDocuments, type EvaluatedDocument } from '../pipeline.js';
-import { loadPolicySet } from '../policies.js';
+import type { EvaluatedDocument } from '../pipeline.js';
 
 export const EXPLAIN_USAGE = `Usage: cronguard explain [PATH ... | -] [options]
 
@@ -24,33 +22,14 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: {
-      policies: { type: 'string', multiple: true },
-      namespace: { type: 'string' },
-      'namespace-labels': { type: 'string', multiple: true },
-      operation: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...EVALUATION_OPTIONS, json: { type: 'boolean' } },
   });
   if (values.help === true) {
     io.stdout(EXPLAIN_USAGE + '\n');
     return 0;
   }
-  const policySet = await loadPolicySet(values.policies ?? []);
-  const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], {
-    readStdin: io.readStdin,
-  });
-  for (const error of loaded.errors) {
-    io.stderr(
-      `${error.location.file}:${error.location.line}:${error.location.column}: ${error.message}\n`,
-    );
-  }
-  const evaluated = evaluateDocuments(loaded.documents, policySet, {
-    operation: parseOperation(values.operation),
-    defaultNamespace: values.namespace ?? 'default',
-    namespaceLabels: parseNamespaceLabels(values['namespace-labels'] ?? []),
-  });
+  const { loaded, evaluated } = await evaluateInputs(values, positionals, io);
+  printInputErrors(loaded, io);
   if (values.json === true) {
     io.stdout(
       JSON.stringify(

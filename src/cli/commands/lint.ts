@@ -1,16 +1,10 @@
 import { parseArgs } from 'node:util';
-import { loadManifests } from '../../manifests/index.js';
 import { exitCodeFor, formatReport } from '../../report/index.js';
 import { BUILTIN_RULES } from '../../rules/index.js';
+import { EVALUATION_OPTIONS, evaluateInputs } from '../inputs.js';
 import type { CliIo } from '../io.js';
-import {
-  parseFailOn,
-  parseNamespaceLabels,
-  parseOperation,
-  parseOutputTargets,
-} from '../options.js';
-import { buildLintReport, evaluateDocuments } from '../pipeline.js';
-import { loadPolicySet } from '../policies.js';
+import { parseFailOn, parseOutputTargets } from '../options.js';
+import { buildLintReport } from '../pipeline.js';
 import { ruleDescriptors } from '../rule-docs.js';
 
 export const LINT_USAGE = `Usage: cronguard lint [PATH ... | -] [options]
@@ -37,16 +31,12 @@ export async function lintCommand(argv: readonly string[], io: CliIo): Promise<n
     args: [...argv],
     allowPositionals: true,
     options: {
-      policies: { type: 'string', multiple: true },
+      ...EVALUATION_OPTIONS,
       format: { type: 'string', short: 'f', multiple: true },
       output: { type: 'string', short: 'o', multiple: true },
       'fail-on': { type: 'string' },
-      namespace: { type: 'string' },
-      'namespace-labels': { type: 'string', multiple: true },
-      operation: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) {
@@ -55,15 +45,7 @@ export async function lintCommand(argv: readonly string[], io: CliIo): Promise<n
   }
   const targets = parseOutputTargets(argv);
   const failOn = parseFailOn(values['fail-on']);
-  const options = {
-    operation: parseOperation(values.operation),
-    defaultNamespace: values.namespace ?? 'default',
-    namespaceLabels: parseNamespaceLabels(values['namespace-labels'] ?? []),
-  };
-  const policySet = await loadPolicySet(values.policies ?? []);
-  const inputs = positionals.length > 0 ? positionals : ['-'];
-  const loaded = await loadManifests(inputs, { readStdin: io.readStdin });
-  const evaluated = evaluateDocuments(loaded.documents, policySet, options);
+  const { policySet, loaded, evaluated } = await evaluateInputs(values, positionals, io);
   const report = buildLintReport({
     files: loaded.files,
     documents: loaded.documents,

@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
 import { asText } from '../../k8s/types.js';
-import { loadManifests } from '../../manifests/index.js';
+import { EVALUATION_OPTIONS, evaluateInputs, printInputErrors } from '../inputs.js';
 import type { CliIo } from '../io.js';
-import { parseNamespaceLabels, parseOperation } from '../options.js';
-import { evaluateDocuments } from '../pipeline.js';
-import { loadPolicySet } from '../policies.js';
 import { unifiedDiff } from '../text-diff.js';
 
 export const MUTATE_USAGE = `Usage: cronguard mutate [PATH ... | -] [options]
@@ -27,34 +24,14 @@ export async function mutateCommand(argv: readonly string[], io: CliIo): Promise
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: {
-      diff: { type: 'boolean' },
-      patch: { type: 'boolean' },
-      policies: { type: 'string', multiple: true },
-      namespace: { type: 'string' },
-      'namespace-labels': { type: 'string', multiple: true },
-      operation: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...EVALUATION_OPTIONS, diff: { type: 'boolean' }, patch: { type: 'boolean' } },
   });
   if (values.help === true) {
     io.stdout(MUTATE_USAGE + '\n');
     return 0;
   }
-  const policySet = await loadPolicySet(values.policies ?? []);
-  const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], {
-    readStdin: io.readStdin,
-  });
-  for (const error of loaded.errors) {
-    io.stderr(
-      `${error.location.file}:${error.location.line}:${error.location.column}: ${error.message}\n`,
-    );
-  }
-  const evaluated = evaluateDocuments(loaded.documents, policySet, {
-    operation: parseOperation(values.operation),
-    defaultNamespace: values.namespace ?? 'default',
-    namespaceLabels: parseNamespaceLabels(values['namespace-labels'] ?? []),
-  });
+  const { loaded, evaluated } = await evaluateInputs(values, positionals, io);
+  printInputErrors(loaded, io);
 
   let denied = false;
   for (const { document, evaluation } of evaluated) {
