@@ -337,3 +337,82 @@ describe('evaluate: structure', () => {
     expect((result.mutated.spec as Record<string, unknown>).concurrencyPolicy).toBe('Forbid');
   });
 });
+
+describe('evaluate: properties with conflicting policies', () => {
+  // Three policies that disagree on the same fields in every mode, at different priorities.
+  const conflicting = policiesFrom(`
+apiVersion: cronguard.dev/v1alpha1
+kind: CronJobPolicy
+metadata: {name: a-high}
+spec:
+  priority: 50
+  action: warn
+  job:
+    concurrencyPolicy: {default: Forbid}
+    backoffLimit: {enforce: 2}
+    restartPolicy: {default: Never}
+  images: {pullPolicy: {default: IfNotPresent}}
+  securityContext: {profile: restricted, apply: default}
+---
+apiVersion: cronguard.dev/v1alpha1
+kind: CronJobPolicy
+metadata: {name: b-mid}
+spec:
+  priority: 10
+  action: audit
+  job:
+    concurrencyPolicy: {enforce: Replace}
+    backoffLimit: {default: 5}
+    activeDeadlineSeconds: {enforce: 600}
+  images: {pullPolicy: {enforce: Always}}
+  securityContext: {profile: restricted, apply: enforce, readOnlyRootFilesystem: true}
+  resources:
+    apply: enforce
+    defaults: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 1Gi}}
+---
+apiVersion: cronguard.dev/v1alpha1
+kind: CronJobPolicy
+metadata: {name: c-low}
+spec:
+  priority: 10
+  action: enforce
+  job:
+    concurrencyPolicy: {validate: Allow}
+    activeDeadlineSeconds: {default: 60, max: 300}
+  resources:
+    apply: default
+    defaults: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 512Mi}}
+`);
+
+  it('is idempotent and its patches apply, however the policies disagree', () => {
+    fc.assert(
+      fc.property(cronJobArbitrary, (object) => {
+        const first = run(conflicting, object);
+        const patched = jsonpatch.applyPatch(
+          structuredClone(object),
+          first.patch as jsonpatch.Operation[],
+          true,
+          false,
+        ).newDocument;
+        expect(patched).toEqual(first.mutated);
+        const second = run(conflicting, first.mutated);
+        expect(second.patch).toEqual([]);
+        expect(second.findings).toEqual(first.findings);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lets the higher priority decide a field and the lower one still validate it', () => {
+    const result = run(conflicting, cronJob());
+    expect((result.mutated.spec as Record<string, unknown>).concurrencyPolicy).toBe('Forbid');
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'job-concurrency-policy',
+        policy: 'c-low',
+        action: 'enforce',
+      }),
+    );
+    expect(result.allowed).toBe(false);
+  });
+});
