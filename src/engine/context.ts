@@ -33,6 +33,8 @@ export interface EvaluationState {
   readonly mutations: Mutation[];
   readonly findings: Finding[];
   readonly exemptions: ExemptionRecord[];
+  /** The working copy's containers, while no write can have changed them (see RuleContext.allContainers). */
+  containers?: readonly ContainerRef[] | undefined;
 }
 
 export interface ReportInput {
@@ -80,10 +82,25 @@ export class RuleContext {
   }
 
   /** Containers and init containers that this rule is not exempted for. */
-  containers(): ContainerRef[] {
-    return listContainers(this.state.working, this.state.paths.podSpec).filter(
-      (ref) => !this.isExempt(ref.name),
-    );
+  containers(): readonly ContainerRef[] {
+    const all = this.allContainers();
+    let kept: ContainerRef[] | undefined;
+    for (let index = 0; index < all.length; index++) {
+      const ref = all[index] as ContainerRef;
+      if (this.isExempt(ref.name)) kept ??= all.slice(0, index);
+      else kept?.push(ref);
+    }
+    // Nothing exempt (the usual case): the shared list, not a copy per rule.
+    return kept ?? all;
+  }
+
+  /**
+   * Every container of the working copy, exemptions aside. Listed once per
+   * evaluation and shared by all rules; a write that could replace a container
+   * (or its name or restartPolicy, or the lists holding them) lists them again.
+   */
+  allContainers(): readonly ContainerRef[] {
+    return (this.state.containers ??= listContainers(this.state.working, this.state.paths.podSpec));
   }
 
   /**
@@ -130,6 +147,8 @@ export class RuleContext {
       this.state.claims.set(pointer, this.policy.name);
       return;
     }
+    if (this.state.containers !== undefined && mayChangeContainers(path, this.state.paths.podSpec))
+      this.state.containers = undefined;
     if (!setPath(this.state.working, path, cloneJson(value))) {
       this.report({
         path: path.slice(0, -1),
@@ -157,11 +176,13 @@ export class RuleContext {
    */
   private structureExists(path: readonly PointerSegment[]): boolean {
     const { podSpec, jobSpec } = this.state.paths;
-    const anchors = [podSpec, ...(jobSpec === undefined ? [] : [jobSpec]), ['spec']];
-    const anchor = anchors.find(
-      (candidate) =>
-        candidate.length < path.length && candidate.every((segment, i) => path[i] === segment),
-    );
+    const anchor = isStrictPrefix(podSpec, path)
+      ? podSpec
+      : jobSpec !== undefined && isStrictPrefix(jobSpec, path)
+        ? jobSpec
+        : isStrictPrefix(SPEC_PATH, path)
+          ? SPEC_PATH
+          : undefined;
     return anchor === undefined || isPlainObject(readPath(this.state.working, anchor));
   }
 
@@ -202,6 +223,35 @@ export class RuleContext {
   }
 }
 
+const SPEC_PATH: readonly PointerSegment[] = ['spec'];
+
+function isStrictPrefix(
+  prefix: readonly PointerSegment[],
+  path: readonly PointerSegment[],
+): boolean {
+  if (prefix.length >= path.length) return false;
+  for (let index = 0; index < prefix.length; index++)
+    if (path[index] !== prefix[index]) return false;
+  return true;
+}
+
+/**
+ * Whether writing at `path` can change what listContainers returns: a write at or
+ * above the pod spec, or one that replaces a container list, a container, or a
+ * container's own field (its name and restartPolicy are part of the listing).
+ */
+function mayChangeContainers(
+  path: readonly PointerSegment[],
+  podSpec: readonly PointerSegment[],
+): boolean {
+  const shared = Math.min(path.length, podSpec.length);
+  for (let index = 0; index < shared; index++) if (path[index] !== podSpec[index]) return false;
+  if (path.length <= podSpec.length) return true;
+  const list = path[podSpec.length];
+  if (list !== 'containers' && list !== 'initContainers') return false;
+  return path.length <= podSpec.length + 3;
+}
+
 /** Sets a value, creating missing parent objects; refuses to go through non-objects. */
 export function setPath(root: unknown, path: readonly PointerSegment[], value: unknown): boolean {
   if (path.length === 0) return false;
@@ -238,6 +288,13 @@ export function setPath(root: unknown, path: readonly PointerSegment[], value: u
 
 /** Assignment that cannot change a prototype, whatever the key (`__proto__` included). */
 function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  // The working copy is made of plain objects (cloneJson), whose only inherited
+  // setter is `__proto__`: any other key is assigned as an own data property,
+  // which is much cheaper than defineProperty.
+  if (key !== '__proto__') {
+    target[key] = value;
+    return;
+  }
   Object.defineProperty(target, key, {
     value,
     writable: true,

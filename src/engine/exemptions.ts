@@ -3,7 +3,7 @@ import { isPlainObject } from '../k8s/types.js';
 import { readPath, type WorkloadPaths } from '../k8s/workload.js';
 import type { Policy } from '../policy/types.js';
 import { globMatch } from '../util/glob.js';
-import { toPointer } from '../util/json-pointer.js';
+import { toPointer, type PointerSegment } from '../util/json-pointer.js';
 
 /** `ignore-check.cronguard.dev/<rule-id>: "<reason>"` on the object or its pod template. */
 export const EXEMPTION_ANNOTATION_PREFIX = 'ignore-check.cronguard.dev/';
@@ -29,22 +29,32 @@ export function readAnnotationExemptions(
   paths: WorkloadPaths,
 ): AnnotationExemption[] {
   const found: AnnotationExemption[] = [];
-  const places = [['metadata'], [...paths.podTemplate, 'metadata']];
-  const seen = new Set<string>();
-  for (const metadataPath of places) {
-    const key = metadataPath.join('/');
-    if (seen.has(key)) continue; // a Pod is its own template
-    seen.add(key);
-    const annotations = readPath(object, [...metadataPath, 'annotations']);
+  for (const annotationsPath of annotationPlaces(paths)) {
+    const annotations = readPath(object, annotationsPath);
     if (!isPlainObject(annotations)) continue;
-    for (const [name, value] of Object.entries(annotations)) {
+    for (const name of Object.keys(annotations)) {
       if (!name.startsWith(EXEMPTION_ANNOTATION_PREFIX)) continue;
       const ruleId = name.slice(EXEMPTION_ANNOTATION_PREFIX.length);
-      const path = toPointer([...metadataPath, 'annotations', name]);
-      found.push(parseExemptionValue(ruleId, value, path));
+      const path = toPointer([...annotationsPath, name]);
+      found.push(parseExemptionValue(ruleId, annotations[name], path));
     }
   }
   return found;
+}
+
+/** The object's and its pod template's annotations, per kind (fixed, so built once). */
+const annotationPlacesOf = new WeakMap<WorkloadPaths, ReadonlyArray<readonly PointerSegment[]>>();
+
+function annotationPlaces(paths: WorkloadPaths): ReadonlyArray<readonly PointerSegment[]> {
+  let places = annotationPlacesOf.get(paths);
+  if (places === undefined) {
+    const object: PointerSegment[] = ['metadata', 'annotations'];
+    const template: PointerSegment[] = [...paths.podTemplate, 'metadata', 'annotations'];
+    // A Pod is its own template.
+    places = paths.podTemplate.length === 0 ? [object] : [object, template];
+    annotationPlacesOf.set(paths, places);
+  }
+  return places;
 }
 
 function parseExemptionValue(ruleId: string, value: unknown, path: string): AnnotationExemption {

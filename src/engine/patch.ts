@@ -11,43 +11,65 @@ import type { JsonPatchOperation } from './types.js';
  */
 export function diff(original: unknown, target: unknown): JsonPatchOperation[] {
   const operations: JsonPatchOperation[] = [];
-  diffInto(original, target, '', operations);
+  diffInto(original, target, [], operations);
   return operations;
 }
 
-function diffInto(from: unknown, to: unknown, path: string, out: JsonPatchOperation[]): void {
+/**
+ * `path` holds the escaped segments down to the current node; the pointer string
+ * is only built for an operation, not for each of the (mostly equal) nodes walked.
+ */
+function diffInto(from: unknown, to: unknown, path: string[], out: JsonPatchOperation[]): void {
   if (from === to) return;
   if (isPlainObject(from) && isPlainObject(to)) {
     for (const key of Object.keys(from)) {
       if (!Object.prototype.hasOwnProperty.call(to, key)) {
-        out.push({ op: 'remove', path: `${path}/${escapeSegment(key)}` });
+        out.push({ op: 'remove', path: pointerOf(path, escapeSegment(key)) });
       }
     }
     for (const key of Object.keys(to)) {
-      const childPath = `${path}/${escapeSegment(key)}`;
       if (!Object.prototype.hasOwnProperty.call(from, key)) {
-        out.push({ op: 'add', path: childPath, value: to[key] });
+        out.push({ op: 'add', path: pointerOf(path, escapeSegment(key)), value: to[key] });
       } else {
-        diffInto(from[key], to[key], childPath, out);
+        const child = from[key];
+        const target = to[key];
+        // Equal scalars are the common case: no need to descend.
+        if (child === target) continue;
+        path.push(escapeSegment(key));
+        diffInto(child, target, path, out);
+        path.pop();
       }
     }
     return;
   }
   if (Array.isArray(from) && Array.isArray(to)) {
     const common = Math.min(from.length, to.length);
-    for (let index = 0; index < common; index++)
-      diffInto(from[index], to[index], `${path}/${index}`, out);
+    for (let index = 0; index < common; index++) {
+      if (from[index] === to[index]) continue;
+      path.push(String(index));
+      diffInto(from[index], to[index], path, out);
+      path.pop();
+    }
     for (let index = common; index < to.length; index++)
-      out.push({ op: 'add', path: `${path}/${index}`, value: to[index] });
+      out.push({ op: 'add', path: pointerOf(path, String(index)), value: to[index] });
     // Remove from the end so earlier indices stay valid while the patch applies.
     for (let index = from.length - 1; index >= to.length; index--)
-      out.push({ op: 'remove', path: `${path}/${index}` });
+      out.push({ op: 'remove', path: pointerOf(path, String(index)) });
     return;
   }
   if (deepEqual(from, to)) return;
+  const pointer = pointerOf(path);
   out.push(
-    path === '' ? { op: 'replace', path: '', value: to } : { op: 'replace', path, value: to },
+    pointer === ''
+      ? { op: 'replace', path: '', value: to }
+      : { op: 'replace', path: pointer, value: to },
   );
+}
+
+function pointerOf(path: readonly string[], last?: string): string {
+  let out = '';
+  for (const segment of path) out += '/' + segment;
+  return last === undefined ? out : out + '/' + last;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

@@ -1,6 +1,6 @@
 import { YAMLException } from 'js-yaml';
 import type { InputError, ReportLocation } from '../report/types.js';
-import { parsePointer, pointerToFieldPath } from '../util/json-pointer.js';
+import { pointerSegments, pointerToFieldPath } from '../util/json-pointer.js';
 import { NodeRecorder, type NodeLog, type RecordedDocument } from './positions.js';
 import { SourceText } from './source-text.js';
 import { documentStarts } from './yaml-stream.js';
@@ -285,7 +285,7 @@ class ParsedManifest implements ManifestDocument {
 
   locate(pointer: string): ReportLocation {
     const document = this.#document;
-    const located = document.log.locate(this.#node, parsePointer(pointer));
+    const located = document.log.locate(this.#node, pointerSegments(pointer));
     return document.source.tokenLocation(located.offset);
   }
 }

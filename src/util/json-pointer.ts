@@ -16,9 +16,49 @@ export function unescapeSegment(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+/**
+ * Pointers already built, as a trie keyed by segment: the engine builds the same
+ * few hundred pointers (`/spec/jobTemplate/spec/...`) for every object it
+ * evaluates, and a walk through a few Map lookups returns the same string each
+ * time instead of concatenating a new one, so later Map lookups keyed by it
+ * (claims, field paths, locations) find its hash already computed.
+ * Bounded in nodes and in segment length, so hostile input cannot grow it.
+ */
+interface PointerNode {
+  readonly pointer: string;
+  children: Map<PointerSegment, PointerNode> | undefined;
+}
+
+const POINTER_ROOT: PointerNode = { pointer: '', children: undefined };
+const MAX_INTERNED_POINTERS = 20_000;
+const MAX_INTERNED_SEGMENT_LENGTH = 256;
+let internedPointers = 0;
+
 export function toPointer(segments: readonly PointerSegment[]): string {
-  let out = '';
-  for (const segment of segments) out += '/' + escapeSegment(segment);
+  let node = POINTER_ROOT;
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index] as PointerSegment;
+    let child = node.children?.get(segment);
+    if (child === undefined) {
+      if (
+        internedPointers >= MAX_INTERNED_POINTERS ||
+        (typeof segment === 'string' && segment.length > MAX_INTERNED_SEGMENT_LENGTH)
+      ) {
+        return buildPointer(node.pointer, segments, index);
+      }
+      child = { pointer: node.pointer + '/' + escapeSegment(segment), children: undefined };
+      (node.children ??= new Map()).set(segment, child);
+      internedPointers++;
+    }
+    node = child;
+  }
+  return node.pointer;
+}
+
+function buildPointer(prefix: string, segments: readonly PointerSegment[], from: number): string {
+  let out = prefix;
+  for (let index = from; index < segments.length; index++)
+    out += '/' + escapeSegment(segments[index] as PointerSegment);
   return out;
 }
 
@@ -26,6 +66,21 @@ export function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`invalid JSON pointer "${pointer}"`);
   return pointer.slice(1).split('/').map(unescapeSegment);
+}
+
+const segmentsCache = new Map<string, readonly string[]>();
+
+/**
+ * {@link parsePointer} for callers that only read the segments: the same array
+ * for the same pointer (reports locate the same few hundred pointers in every
+ * document).
+ */
+export function pointerSegments(pointer: string): readonly string[] {
+  const cached = segmentsCache.get(pointer);
+  if (cached !== undefined) return cached;
+  const segments = Object.freeze(parsePointer(pointer));
+  if (segmentsCache.size < 10_000 && pointer.length <= 1024) segmentsCache.set(pointer, segments);
+  return segments;
 }
 
 /**

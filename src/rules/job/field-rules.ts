@@ -1,6 +1,7 @@
 import type { RuleContext } from '../../engine/context.js';
 import { CRONJOB_SPEC_DEFAULTS, JOB_SPEC_DEFAULTS } from '../../k8s/api-defaults.js';
-import type { FieldSetting, JobSection } from '../../policy/types.js';
+import type { WorkloadPaths } from '../../k8s/workload.js';
+import type { FieldSetting, JobSection, Policy } from '../../policy/types.js';
 import type { Rule } from '../rule.js';
 import { mutateSetting, validateSetting, type SettingField } from '../setting.js';
 
@@ -21,20 +22,44 @@ interface JobFieldRuleSpec {
 
 /** One rule per Job/CronJob numeric or enum field, all driven by a FieldSetting. */
 function jobFieldRule(spec: JobFieldRuleSpec): Rule {
+  // Both depend only on the (frozen) policy and the kind's paths, so they are
+  // worked out once per policy and kind instead of for every object.
+  const settings = new WeakMap<Policy, { setting: FieldSetting<unknown> | undefined }>();
   const settingOf = (context: RuleContext): FieldSetting<unknown> | undefined => {
-    const setting = context.policy.spec.job?.[spec.field] as FieldSetting<unknown> | undefined;
-    if (spec.intrinsicMin === undefined) return setting;
-    return { ...setting, min: setting?.min ?? spec.intrinsicMin };
+    let cached = settings.get(context.policy);
+    if (cached === undefined) {
+      const policy = context.policy;
+      const setting = policy.spec.job?.[spec.field] as FieldSetting<unknown> | undefined;
+      cached = {
+        setting:
+          spec.intrinsicMin === undefined
+            ? setting
+            : { ...setting, min: setting?.min ?? spec.intrinsicMin },
+      };
+      settings.set(policy, cached);
+    }
+    return cached.setting;
   };
+  const fields = new WeakMap<WorkloadPaths, { field: SettingField | undefined }>();
   const fieldOf = (context: RuleContext): SettingField | undefined => {
-    const base = spec.level === 'cronjob' ? ['spec'] : context.paths.jobSpec;
-    if (base === undefined) return undefined;
-    return {
-      path: [...base, spec.field],
-      apiDefault: spec.apiDefault,
-      unsetMeaning: spec.unsetMeaning,
-      type: spec.field === 'concurrencyPolicy' ? 'string' : 'integer',
-    };
+    const paths = context.paths;
+    let cached = fields.get(paths);
+    if (cached === undefined) {
+      const base = spec.level === 'cronjob' ? ['spec'] : paths.jobSpec;
+      cached = {
+        field:
+          base === undefined
+            ? undefined
+            : {
+                path: [...base, spec.field],
+                apiDefault: spec.apiDefault,
+                unsetMeaning: spec.unsetMeaning,
+                type: spec.field === 'concurrencyPolicy' ? 'string' : 'integer',
+              },
+      };
+      fields.set(paths, cached);
+    }
+    return cached.field;
   };
   return {
     id: spec.id,

@@ -1,7 +1,7 @@
 import type { RuleContext } from '../../engine/context.js';
 import { deepEqual } from '../../engine/patch.js';
 import { isPlainObject } from '../../k8s/types.js';
-import { listContainers, type ContainerRef } from '../../k8s/workload.js';
+import { type ContainerRef } from '../../k8s/workload.js';
 import type { ApplyMode } from '../../policy/types.js';
 import type { PointerSegment } from '../../util/json-pointer.js';
 import type { Rule } from '../rule.js';
@@ -91,7 +91,7 @@ function podSecurityContextPath(context: RuleContext): PointerSegment[] {
 function targetsFor(context: RuleContext, field: PodField): Target[] {
   const podTarget: Target = { path: podSecurityContextPath(context) };
   if (field === 'fsGroup') return [podTarget];
-  const all = listContainers(context.object, context.paths.podSpec);
+  const all = context.allContainers();
   const subjects = context.containers();
   if (subjects.length === all.length) return [podTarget];
   return subjects.map((ref) => ({ path: [...ref.path, 'securityContext'], ref }));
@@ -171,9 +171,11 @@ function runAsNonRootBlockers(context: RuleContext, target: Target): Blocker[] {
   const affected =
     target.ref !== undefined
       ? [target.ref]
-      : listContainers(context.object, context.paths.podSpec).filter((ref) =>
-          isUnset(ownValue(context, [...ref.path, 'securityContext'], 'runAsNonRoot')),
-        );
+      : context
+          .allContainers()
+          .filter((ref) =>
+            isUnset(ownValue(context, [...ref.path, 'securityContext'], 'runAsNonRoot')),
+          );
   const blockers: Blocker[] = [];
   for (const ref of affected) {
     const containerPath = [...ref.path, 'securityContext'];
