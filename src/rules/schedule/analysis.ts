@@ -10,16 +10,19 @@
 import type { RuleContext } from '../../engine/context.js';
 import type { RunWindow } from '../../policy/types.js';
 import {
+  dateMatches,
   DEFAULT_TIME_ZONE,
   MIN_INTERVAL_HORIZON_DAYS,
   minInterval,
   neverFires,
   parseSchedule,
+  planFor,
   validateTimeZone,
+  zoneOffsets,
   type FieldSchedule,
   type ParsedSchedule,
+  type ZoneOffsets,
 } from '../../schedule/index.js';
-import { zoneOffsets, type ZoneOffsets } from '../../schedule/time-zone.js';
 import { readPath } from '../../k8s/workload.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -304,31 +307,6 @@ function cacheKey(schedule: ParsedSchedule, timeZone: string): string {
   return `${timeZone}\u0000${schedule.source}`;
 }
 
-/** Minutes after local midnight of every run on a day the schedule fires, ascending. */
-function runMinutesOfDay(schedule: FieldSchedule): number[] {
-  return schedule.hours
-    .flatMap((hour) => schedule.minutes.map((minute) => hour * 60 + minute))
-    .sort((a, b) => a - b);
-}
-
-/**
- * robfig/cron's day rule: when either day field carries the star bit (`*` or `?`
- * without a step above 1), both must match; otherwise either may.
- */
-function dateMatches(
-  schedule: FieldSchedule,
-  month: number,
-  dayOfMonth: number,
-  weekday: number,
-): boolean {
-  if (!schedule.months.includes(month)) return false;
-  const dayOfMonthMatch = schedule.daysOfMonth.includes(dayOfMonth);
-  const dayOfWeekMatch = schedule.daysOfWeek.includes(weekday);
-  return schedule.dayOfMonthStar || schedule.dayOfWeekStar
-    ? dayOfMonthMatch && dayOfWeekMatch
-    : dayOfMonthMatch || dayOfWeekMatch;
-}
-
 function firesEveryDay(schedule: FieldSchedule): boolean {
   if (schedule.months.length !== 12) return false;
   const allDaysOfMonth = schedule.daysOfMonth.length === 31;
@@ -341,7 +319,7 @@ function firesEveryDay(schedule: FieldSchedule): boolean {
 function isFixedCadence(schedule: ParsedSchedule, minIntervalSeconds: number | undefined): boolean {
   if (schedule.kind === 'every') return true;
   if (minIntervalSeconds === undefined || !firesEveryDay(schedule)) return false;
-  const minutes = runMinutesOfDay(schedule);
+  const minutes = planFor(schedule).runMinutesOfDay;
   const first = minutes[0] ?? 0;
   const last = minutes[minutes.length - 1] ?? 0;
   const acrossMidnight = MINUTES_PER_DAY - last + first;
@@ -386,7 +364,7 @@ function* firingDays(
     date.setTime(dayWall);
     const weekday = date.getUTCDay();
     if (weekdays[weekday] !== true) continue;
-    if (dateMatches(schedule, date.getUTCMonth() + 1, date.getUTCDate(), weekday))
+    if (dateMatches(planFor(schedule), date.getUTCMonth() + 1, date.getUTCDate(), weekday))
       yield { dayWall, weekday };
   }
 }
@@ -529,7 +507,7 @@ export function firstRunOutsideWindows(
     `${cacheKey(schedule, timeZone)}\u0000${windowsKey(windows)}`,
     () => {
       const mask = weekMask(windows);
-      const minutes = runMinutesOfDay(schedule);
+      const minutes = planFor(schedule).runMinutesOfDay;
       const outsideByWeekday = Array.from({ length: 7 }, (_, weekday) =>
         minutes.filter((minute) => mask[weekday * MINUTES_PER_DAY + minute] === 0),
       );
