@@ -15,7 +15,6 @@ export { nextRuns } from './next-runs.js';
 export { ROBFIG_SEARCH_YEARS } from './robfig-next.js';
 export { dateMatches, neverFires, planFor, toCronParserExpression } from './plan.js';
 export type { SchedulePlan } from './plan.js';
-export { zoneOffsets, type ZoneOffsets } from './time-zone.js';
 export { minInterval, MIN_INTERVAL_HORIZON_DAYS } from './min-interval.js';
 export { describeSchedule } from './describe.js';
 export { explainSchedule } from './explain.js';
