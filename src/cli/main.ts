@@ -5,6 +5,7 @@ import { lintCommand } from './commands/lint.js';
 import { mutateCommand } from './commands/mutate.js';
 import { policyCheckCommand } from './commands/policy-check.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { serveCommand } from './commands/serve.js';
 import { testCommand } from './commands/test.js';
 import type { CliIo } from './io.js';
 
@@ -19,6 +20,7 @@ Commands:
   test DIR                 run policy test suites (expected findings and mutated objects)
   policy check [DIR ...]   validate policy files
   schedule EXPR            explain a schedule: next runs, interval, warnings
+  serve                    run the admission webhook over HTTPS (/mutate, /validate, metrics)
   version                  print the version
 
 Run 'cronguard COMMAND --help' for a command's options.`;
@@ -45,6 +47,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         throw new UserError(
           `unknown policy subcommand "${rest[0] ?? ''}"; did you mean "cronguard policy check"?`,
         );
+      case 'serve':
+        return await serveCommand(rest, io);
       case 'schedule':
         return scheduleCommand(rest, io);
       case 'version':

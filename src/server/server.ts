@@ -1,0 +1,134 @@
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { PolicySet } from '../policy/types.js';
+import { createWebhookHandler, type WebhookHandlerOptions, type WebhookState } from './app.js';
+import type { FailureMode } from './config.js';
+import type { Logger } from './log.js';
+import { createMetricsServer, WebhookMetrics } from './metrics.js';
+
+export interface WebhookServerOptions {
+  host: string;
+  port: number;
+  metricsPort: number;
+  tls: { cert: string; key: string };
+  policySet: PolicySet;
+  failureMode: FailureMode;
+  logger: Logger;
+  drainTimeoutMs: number;
+  namespaceLabels?: WebhookHandlerOptions['namespaceLabels'];
+  /** For tests of failure handling; see WebhookHandlerOptions. */
+  clock?: WebhookHandlerOptions['clock'];
+  admitReview?: WebhookHandlerOptions['admitReview'];
+}
+
+export interface RunningWebhookServer {
+  /** The bound HTTPS port (the real one when 0 was asked for). */
+  port: number;
+  metricsPort: number;
+  state: WebhookState;
+  metrics: WebhookMetrics;
+  /**
+   * Graceful stop: readiness turns false, no new connections are accepted, idle
+   * keep-alive connections close, in-flight requests finish (or are cut after the
+   * drain timeout), then the metrics server stops.
+   */
+  close(): Promise<void>;
+}
+
+/** A slow client (slowloris) must not hold a connection for Node's default 300 s. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Shorter than typical load-balancer idle timeouts, longer than the API server's reuse gap. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+export async function startWebhookServer(
+  options: WebhookServerOptions,
+): Promise<RunningWebhookServer> {
+  const metrics = new WebhookMetrics();
+  const state: WebhookState = { policySet: options.policySet, draining: false };
+  metrics.policiesLoaded.set(options.policySet.policies.length);
+
+  const https = createHttpsServer(
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      // The API server speaks TLS 1.2+; older versions are refused at handshake.
+      minVersion: 'TLSv1.2',
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    createWebhookHandler({
+      state,
+      failureMode: options.failureMode,
+      logger: options.logger,
+      metrics,
+      namespaceLabels: options.namespaceLabels,
+      clock: options.clock,
+      admitReview: options.admitReview,
+    }),
+  );
+  https.on('tlsClientError', (error) => {
+    // Handshake failures (a client that does not trust our CA, port scans) are the
+    // client's problem; log them quietly rather than crash or shout.
+    options.logger.log('debug', 'TLS handshake failed', { error: error.message });
+  });
+  const metricsServer = createMetricsServer(metrics);
+
+  const port = await listen(https, options.port, options.host);
+  let metricsPort: number;
+  try {
+    metricsPort = await listen(metricsServer, options.metricsPort, options.host);
+  } catch (error) {
+    https.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= drain(https, metricsServer, state, options.drainTimeoutMs);
+    return closing;
+  };
+  return { port, metricsPort, state, metrics, close };
+}
+
+async function drain(
+  https: HttpsServer,
+  metricsServer: HttpServer,
+  state: WebhookState,
+  drainTimeoutMs: number,
+): Promise<void> {
+  state.draining = true;
+  const closed = new Promise<void>((resolve) => {
+    https.close(() => {
+      resolve();
+    });
+  });
+  // close() stops accepting and (Node >= 19) closes idle keep-alive connections;
+  // busy ones close after their answer because draining answers carry Connection: close.
+  https.closeIdleConnections();
+  const deadline = setTimeout(() => {
+    https.closeAllConnections();
+  }, drainTimeoutMs);
+  deadline.unref();
+  await closed;
+  clearTimeout(deadline);
+  await new Promise<void>((resolve) => {
+    metricsServer.close(() => {
+      resolve();
+    });
+    metricsServer.closeAllConnections();
+  });
+}
+
+function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { parseServerConfig, type ServerConfig } from '../../src/server/config.js';
+
+function parse(argv: string[], env: Record<string, string> = {}): Readonly<ServerConfig> {
+  const config = parseServerConfig(argv, env);
+  if (config === 'help') throw new Error('unexpected help');
+  return config;
+}
+
+describe('parseServerConfig', () => {
+  it('has defaults that serve the built-in policies with a development certificate', () => {
+    const config = parse([]);
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8443,
+      metricsPort: 9090,
+      tls: undefined,
+      policyPaths: [],
+      logLevel: 'info',
+      failureMode: 'allow',
+      service: 'cronguard',
+      namespace: 'cronguard-system',
+      drainTimeoutMs: 25_000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = {
+      CRONGUARD_PORT: '9443',
+      CRONGUARD_LOG_LEVEL: 'debug',
+      CRONGUARD_POLICIES: 'a:b',
+      CRONGUARD_FAILURE_MODE: 'error',
+    };
+    expect(parse([], env)).toMatchObject({
+      port: 9443,
+      logLevel: 'debug',
+      policyPaths: ['a', 'b'],
+      failureMode: 'error',
+    });
+    expect(parse(['--port', '10443', '--policies', 'c', '--policies', 'd'], env)).toMatchObject({
+      port: 10443,
+      policyPaths: ['c', 'd'],
+    });
+  });
+
+  it('takes a certificate and key together', () => {
+    expect(parse(['--tls-cert', 'c.pem', '--tls-key', 'k.pem']).tls).toEqual({
+      certPath: 'c.pem',
+      keyPath: 'k.pem',
+    });
+    expect(() => parse(['--tls-cert', 'c.pem'])).toThrow(/--tls-cert and --tls-key go together/);
+  });
+
+  it.each([
+    [['--port', '70000'], /--port must be an integer from 0 to 65535, got "70000"/],
+    [['--port', '8443x'], /--port must be an integer/],
+    [['--log-level', 'verbose'], /--log-level must be one of debug, info, warn, error/],
+    [['--failure-mode', 'ignore'], /--failure-mode must be one of allow, error/],
+    [['--service', 'Cron_Guard'], /--service must be a DNS label/],
+    [['--port', '9000', '--metrics-port', '9000'], /must differ/],
+    [['extra'], /no positional arguments/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parse(argv)).toThrow(message);
+  });
+
+  it('refuses bad environment values just as it refuses bad flags', () => {
+    expect(() => parse([], { CRONGUARD_METRICS_PORT: '-1' })).toThrow(/--metrics-port/);
+  });
+
+  it('returns help for --help', () => {
+    expect(parseServerConfig(['--help'], {})).toBe('help');
+  });
+});
