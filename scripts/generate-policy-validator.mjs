@@ -102,6 +102,10 @@ async function main(args) {
   }
   for (const path of [GENERATED_PATH, DIST_GENERATED_PATH]) {
     const url = new URL(path, root);
+    // Rewrite only on change: the file is committed, and a build running beside a
+    // test run must not replace a module while the tests import it.
+    const current = await readFile(url, 'utf8').catch(() => undefined);
+    if (current === code) continue;
     await mkdir(dirname(fileURLToPath(url)), { recursive: true });
     await writeFile(url, code);
   }

@@ -7,7 +7,8 @@
 import type { FieldSchedule, ParsedSchedule } from './types.js';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
+/** English month names, index 0 = January. */
+export const MONTH_NAMES: readonly string[] = [
   'January',
   'February',
   'March',
@@ -187,7 +188,7 @@ function monthPart(schedule: FieldSchedule): string {
   if (schedule.months.length === 0) return ' in no month';
   return ` in ${namedList(
     schedule.months.map((month) => month - 1),
-    MONTHS,
+    MONTH_NAMES,
   )}`;
 }
 

@@ -16,7 +16,7 @@ export { ROBFIG_SEARCH_YEARS } from './robfig-next.js';
 export { dateMatches, neverFires, planFor, toCronParserExpression } from './plan.js';
 export type { SchedulePlan } from './plan.js';
 export { minInterval, MIN_INTERVAL_HORIZON_DAYS } from './min-interval.js';
-export { describeSchedule } from './describe.js';
+export { describeSchedule, MONTH_NAMES } from './describe.js';
 export { explainSchedule } from './explain.js';
 export { parseGoDuration } from './go-duration.js';
 export type {

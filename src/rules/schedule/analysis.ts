@@ -14,6 +14,7 @@ import {
   DEFAULT_TIME_ZONE,
   MIN_INTERVAL_HORIZON_DAYS,
   minInterval,
+  MONTH_NAMES,
   neverFires,
   parseSchedule,
   planFor,
@@ -213,20 +214,6 @@ export function zoneNote(zone: Extract<AnalysisZone, { ok: true }>): string {
 // Never fires
 // ---------------------------------------------------------------------------
 
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 /** Days each month can have; February counts 29 because leap years exist. */
 const MAX_DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
