@@ -33,6 +33,10 @@ export interface ServerConfig {
   devCertDir: string;
   /** Longest wait for in-flight requests on SIGTERM before closing connections anyway. */
   drainTimeoutMs: number;
+  /** How often policy files are compared for changes, besides file-system events. */
+  policyPollMs: number;
+  /** How often the certificate and key files are compared for changes, likewise. */
+  tlsPollMs: number;
 }
 
 export const SERVE_USAGE = `Usage: cronguard serve [options]
@@ -60,7 +64,13 @@ Options (environment variable in brackets; flags win):
   --dev-cert-dir DIR    where the development CA (ca.crt) and an example review
                         are written (default a temporary directory) [CRONGUARD_DEV_CERT_DIR]
   --drain-seconds N     longest wait for in-flight requests on SIGTERM (default 25)
-                        [CRONGUARD_DRAIN_SECONDS]`;
+                        [CRONGUARD_DRAIN_SECONDS]
+  --policy-poll-seconds N
+                        --policies are watched and reloaded when they change; they
+                        are also compared every N seconds, in case a change event
+                        is missed (default 10) [CRONGUARD_POLICY_POLL_SECONDS]
+  --tls-poll-seconds N  the same for --tls-cert and --tls-key (default 10)
+                        [CRONGUARD_TLS_POLL_SECONDS]`;
 
 /** RFC 1123 label, as Kubernetes requires for service and namespace names. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -90,6 +100,8 @@ export function parseServerConfig(
       namespace: { type: 'string' },
       'dev-cert-dir': { type: 'string' },
       'drain-seconds': { type: 'string' },
+      'policy-poll-seconds': { type: 'string' },
+      'tls-poll-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -160,6 +172,22 @@ export function parseServerConfig(
         pick(values['drain-seconds'], 'CRONGUARD_DRAIN_SECONDS'),
         25,
         0,
+        3600,
+      ) * 1000,
+    policyPollMs:
+      parseInteger(
+        '--policy-poll-seconds',
+        pick(values['policy-poll-seconds'], 'CRONGUARD_POLICY_POLL_SECONDS'),
+        10,
+        1,
+        3600,
+      ) * 1000,
+    tlsPollMs:
+      parseInteger(
+        '--tls-poll-seconds',
+        pick(values['tls-poll-seconds'], 'CRONGUARD_TLS_POLL_SECONDS'),
+        10,
+        1,
         3600,
       ) * 1000,
   };

@@ -72,11 +72,28 @@ export class WebhookMetrics {
     help: 'Policy sets refused at reload because they did not load; the last good set stays in force.',
     registers: [this.registry],
   });
+  readonly certificateReloads = new Counter({
+    name: 'cronguard_certificate_reloads_total',
+    help: 'Serving certificates reloaded from disk after they changed (cert-manager rotation).',
+    registers: [this.registry],
+  });
+  readonly certificateReloadErrors = new Counter({
+    name: 'cronguard_certificate_reload_errors_total',
+    help: 'Changed certificate files refused (unreadable, not PEM, key does not match); the previous certificate is still served.',
+    registers: [this.registry],
+  });
+  readonly certificateExpiry = new Gauge({
+    name: 'cronguard_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of the serving certificate in force, in seconds since the epoch; alert when it gets close.',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Export the zero so alerts on increase() work from the first scrape.
     this.policyReloadErrors.inc(0);
+    this.certificateReloads.inc(0);
+    this.certificateReloadErrors.inc(0);
   }
 
   recordRequest(labels: RequestLabels, seconds: number): void {

@@ -5,7 +5,16 @@ import type { PolicySet } from '../policy/types.js';
 import { createWebhookHandler, type WebhookHandlerOptions, type WebhookState } from './app.js';
 import type { FailureMode } from './config.js';
 import type { Logger } from './log.js';
+import type { ChangeWatch } from './file-watch.js';
 import { createMetricsServer, WebhookMetrics } from './metrics.js';
+import {
+  certificateExpirySeconds,
+  MIN_TLS_VERSION,
+  watchCertificate,
+  watchPolicies,
+  type CertificateReloadOptions,
+  type PolicyReloadOptions,
+} from './reload.js';
 
 export interface WebhookServerOptions {
   host: string;
@@ -16,6 +25,10 @@ export interface WebhookServerOptions {
   failureMode: FailureMode;
   logger: Logger;
   drainTimeoutMs: number;
+  /** Watch these policy paths and swap in changed sets; absent for the built-in set. */
+  policyReload?: PolicyReloadOptions;
+  /** Watch the files `tls` was read from and reload them when they change. */
+  certificateReload?: CertificateReloadOptions;
   namespaceLabels?: WebhookHandlerOptions['namespaceLabels'];
   /** For tests of failure handling; see WebhookHandlerOptions. */
   clock?: WebhookHandlerOptions['clock'];
@@ -31,7 +44,8 @@ export interface RunningWebhookServer {
   /**
    * Graceful stop: readiness turns false, no new connections are accepted, idle
    * keep-alive connections close, in-flight requests finish (or are cut after the
-   * drain timeout), then the metrics server stops.
+   * drain timeout), then the metrics server stops. Policy and certificate
+   * watchers stop at once.
    */
   close(): Promise<void>;
 }
@@ -47,13 +61,13 @@ export async function startWebhookServer(
   const metrics = new WebhookMetrics();
   const state: WebhookState = { policySet: options.policySet, draining: false };
   metrics.policiesLoaded.set(options.policySet.policies.length);
+  metrics.certificateExpiry.set(certificateExpirySeconds(options.tls.cert));
 
   const https = createHttpsServer(
     {
       cert: options.tls.cert,
       key: options.tls.key,
-      // The API server speaks TLS 1.2+; older versions are refused at handshake.
-      minVersion: 'TLSv1.2',
+      minVersion: MIN_TLS_VERSION,
       requestTimeout: REQUEST_TIMEOUT_MS,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     },
@@ -83,9 +97,31 @@ export async function startWebhookServer(
     throw error;
   }
 
+  // Watching starts once listening succeeded, so a failed start leaves no watcher behind.
+  const watches: ChangeWatch[] = [];
+  try {
+    if (options.policyReload !== undefined) {
+      watches.push(await watchPolicies(options.policyReload, state, metrics, options.logger));
+    }
+    if (options.certificateReload !== undefined) {
+      watches.push(
+        await watchCertificate(options.certificateReload, https, metrics, options.logger),
+      );
+    }
+  } catch (error) {
+    await Promise.all(watches.map((watch) => watch.close()));
+    https.close();
+    metricsServer.close();
+    throw error;
+  }
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= drain(https, metricsServer, state, options.drainTimeoutMs);
+    // Both at once: readiness must turn false at once, not after a reload in progress.
+    closing ??= Promise.all([
+      ...watches.map((watch) => watch.close()),
+      drain(https, metricsServer, state, options.drainTimeoutMs),
+    ]).then(() => undefined);
     return closing;
   };
   return { port, metricsPort, state, metrics, close };

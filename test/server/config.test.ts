@@ -21,6 +21,8 @@ describe('parseServerConfig', () => {
       service: 'cronguard',
       namespace: 'cronguard-system',
       drainTimeoutMs: 25_000,
+      policyPollMs: 10_000,
+      tlsPollMs: 10_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -60,12 +62,20 @@ describe('parseServerConfig', () => {
     [['--service', 'Cron_Guard'], /--service must be a DNS label/],
     [['--port', '9000', '--metrics-port', '9000'], /must differ/],
     [['extra'], /no positional arguments/],
+    [['--policy-poll-seconds', '0'], /--policy-poll-seconds must be an integer from 1/],
+    [['--tls-poll-seconds', 'often'], /--tls-poll-seconds must be an integer from 1/],
   ])('refuses %j', (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
   });
 
   it('refuses bad environment values just as it refuses bad flags', () => {
     expect(() => parse([], { CRONGUARD_METRICS_PORT: '-1' })).toThrow(/--metrics-port/);
+  });
+
+  it('reads the reload poll intervals in seconds', () => {
+    expect(
+      parse(['--policy-poll-seconds', '3'], { CRONGUARD_TLS_POLL_SECONDS: '60' }),
+    ).toMatchObject({ policyPollMs: 3_000, tlsPollMs: 60_000 });
   });
 
   it('returns help for --help', () => {

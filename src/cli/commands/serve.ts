@@ -37,6 +37,13 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     failureMode: config.failureMode,
     logger,
     drainTimeoutMs: config.drainTimeoutMs,
+    // The built-in set ships with the binary and never changes: nothing to watch.
+    policyReload:
+      config.policyPaths.length === 0
+        ? undefined
+        : { paths: config.policyPaths, load: loadPolicySet, pollIntervalMs: config.policyPollMs },
+    certificateReload:
+      config.tls === undefined ? undefined : { ...config.tls, pollIntervalMs: config.tlsPollMs },
   });
   logger.log('info', 'cronguard webhook serving', {
     version: VERSION,
