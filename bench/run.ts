@@ -18,6 +18,7 @@ import { formatReport } from '../src/report/index.js';
 import { BUILTIN_RULES } from '../src/rules/index.js';
 import { packageRoot } from '../src/version.js';
 import { cronJobStream } from './generate.js';
+import { webhookBenchmark } from './webhook.js';
 
 const LINT_DOCUMENTS = 10_000;
 const REPEATS = 5;
@@ -127,3 +128,4 @@ console.log(
 await lintBenchmark();
 await engineBenchmark();
 startupBenchmark();
+await webhookBenchmark(print);
