@@ -207,7 +207,10 @@ function patchProblem(
   const expected = asReceived(evaluation.mutated, filledFields);
   let applied;
   try {
-    applied = applyJsonPatch(asReceived(received, filledFields), evaluation.patch);
+    // `received` is this request's private copy and is not used after the check.
+    applied = applyJsonPatch(asReceived(received, filledFields), evaluation.patch, {
+      inPlace: true,
+    });
   } catch (error) {
     return `patch check failed: ${errorText(error)}`;
   }

@@ -11,13 +11,16 @@ export type PatchApplication = { ok: true; result: unknown } | { ok: false; erro
  * server cannot apply is a 500 that rejects the user's request even with
  * failurePolicy Ignore, so before sending a patch we apply it ourselves, with the
  * same strictness (missing parents, out-of-range indices, failed tests all fail).
- * `document` is not modified.
+ * `document` is not modified unless `inPlace` is set.
  */
 export function applyJsonPatch(
   document: unknown,
   operations: readonly JsonPatchOperation[],
+  options: { inPlace?: boolean } = {},
 ): PatchApplication {
-  let root = cloneJson(document);
+  // `inPlace` is for callers that already own a private copy: copying the whole
+  // object again costs more than the check itself on the webhook's hot path.
+  let root = options.inPlace === true ? document : cloneJson(document);
   for (const [index, operation] of operations.entries()) {
     try {
       root = applyOperation(root, operation);
