@@ -134,7 +134,6 @@ export function buildLintReport(input: {
     mutations += result.mutations.length;
     results.push(result);
   }
-  const nonObjects = input.documents.length - input.evaluated.length;
   return {
     schemaVersion: 1,
     tool: { name: 'cronguard', version: VERSION },
@@ -151,7 +150,7 @@ export function buildLintReport(input: {
       files: input.files.length,
       documents: input.documents.length,
       evaluated: results.length,
-      skipped: nonObjects > 0 ? { ...skipped, '(not an object)': nonObjects } : skipped,
+      skipped,
       findings,
       mutations,
       errors: input.errors.length,
