@@ -125,7 +125,10 @@ function startupBenchmark(): void {
 console.log(
   `# cronguard bench on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
 );
-await lintBenchmark();
-await engineBenchmark();
-startupBenchmark();
-await webhookBenchmark(print);
+// BENCH_ONLY=webhook,engine runs a subset while working on one part.
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter((name) => name !== ''));
+const wanted = (name: string): boolean => only.size === 0 || only.has(name);
+if (wanted('lint')) await lintBenchmark();
+if (wanted('engine')) await engineBenchmark();
+if (wanted('startup')) startupBenchmark();
+if (wanted('webhook')) await webhookBenchmark(print);

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadPolicySet } from '../src/cli/policies.js';
-import { createJsonLogger } from '../src/server/log.js';
+import { createJsonLogger, createLineBuffer } from '../src/server/log.js';
 import { startWebhookServer } from '../src/server/server.js';
 
 export interface LauncherReady {
@@ -42,7 +42,8 @@ if (kind === 'cronguard') {
     tls: { cert, key },
     policySet: await loadPolicySet([]),
     failureMode: 'allow',
-    logger: createJsonLogger('info', (line) => process.stdout.write(line)),
+    // As `cronguard serve` logs: one write per event-loop turn.
+    logger: createJsonLogger('info', createLineBuffer((text) => process.stdout.write(text)).write),
     drainTimeoutMs: 2_000,
   });
   ready = { port: server.port, metricsPort: server.metricsPort };

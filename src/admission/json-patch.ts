@@ -73,11 +73,11 @@ function requireFrom(operation: JsonPatchOperation): string {
 /** The container holding the pointer's last segment, and that segment. */
 function locateParent(root: unknown, pointer: string): { parent: unknown; key: string } {
   const segments = parsePointer(pointer);
-  const key = segments.pop();
-  if (key === undefined) throw new Error('the root has no parent');
+  const last = segments.length - 1;
+  if (last < 0) throw new Error('the root has no parent');
   let parent = root;
-  for (const segment of segments) parent = child(parent, segment);
-  return { parent, key };
+  for (let index = 0; index < last; index++) parent = child(parent, segments[index] as string);
+  return { parent, key: segments[last] as string };
 }
 
 function child(container: unknown, segment: string): unknown {
@@ -91,10 +91,21 @@ function child(container: unknown, segment: string): unknown {
 }
 
 function arrayIndex(segment: string, max: number): number {
-  if (!/^(0|[1-9]\d*)$/.test(segment)) throw new Error(`"${segment}" is not an array index`);
+  if (!isArrayIndex(segment)) throw new Error(`"${segment}" is not an array index`);
   const index = Number(segment);
   if (index > max) throw new Error(`index ${index} is out of range`);
   return index;
+}
+
+/** RFC 6901 array index: `0` or digits without a leading zero (no regex: hot path). */
+function isArrayIndex(segment: string): boolean {
+  const length = segment.length;
+  if (length === 0 || (length > 1 && segment.charCodeAt(0) === 48)) return false;
+  for (let index = 0; index < length; index++) {
+    const code = segment.charCodeAt(index);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
@@ -110,13 +121,16 @@ function addAt(root: unknown, pointer: string, value: unknown): unknown {
     const index = key === '-' ? parent.length : arrayIndex(key, parent.length);
     parent.splice(index, 0, cloneJson(value));
   } else if (isPlainObject(parent)) {
-    // defineProperty keeps a `__proto__` key a plain key instead of a prototype change.
-    Object.defineProperty(parent, key, {
-      value: cloneJson(value),
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
+    // defineProperty keeps a `__proto__` key a plain key instead of a prototype
+    // change; plain assignment is much cheaper for every other key.
+    if (key === '__proto__')
+      Object.defineProperty(parent, key, {
+        value: cloneJson(value),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    else parent[key] = cloneJson(value);
   } else {
     throw new Error('parent is not an object or array');
   }

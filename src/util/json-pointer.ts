@@ -62,10 +62,23 @@ function buildPointer(prefix: string, segments: readonly PointerSegment[], from:
   return out;
 }
 
-export function parsePointer(pointer: string): string[] {
+const parsedPointers = new Map<string, readonly string[]>();
+const MAX_PARSED_POINTERS = 20_000;
+
+/**
+ * The segments of an RFC 6901 pointer. Results are cached (the engine and the
+ * webhook's patch check parse the same few hundred pointers over and over) and
+ * frozen, so callers share them safely.
+ */
+export function parsePointer(pointer: string): readonly string[] {
+  const cached = parsedPointers.get(pointer);
+  if (cached !== undefined) return cached;
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`invalid JSON pointer "${pointer}"`);
-  return pointer.slice(1).split('/').map(unescapeSegment);
+  const segments = Object.freeze(pointer.slice(1).split('/').map(unescapeSegment));
+  if (parsedPointers.size < MAX_PARSED_POINTERS && pointer.length <= 1024)
+    parsedPointers.set(pointer, segments);
+  return segments;
 }
 
 const segmentsCache = new Map<string, readonly string[]>();

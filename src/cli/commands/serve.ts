@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADMISSION_V1 } from '../../admission/index.js';
 import { parseServerConfig, SERVE_USAGE, type ServerConfig } from '../../server/config.js';
-import { createJsonLogger } from '../../server/log.js';
+import { createJsonLogger, createLineBuffer } from '../../server/log.js';
 import { startWebhookServer } from '../../server/server.js';
 import { generateDevelopmentCertificates, loadCertificateFiles } from '../../server/tls.js';
 import { VERSION } from '../../version.js';
@@ -20,7 +20,10 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     io.stdout(SERVE_USAGE + '\n');
     return 0;
   }
-  const logger = createJsonLogger(config.logLevel, io.stdout);
+  const logLines = createLineBuffer(io.stdout);
+  // A crash must not lose the lines that explain it.
+  process.once('exit', logLines.flush);
+  const logger = createJsonLogger(config.logLevel, logLines.write);
   const policySet = await loadPolicySet(config.policyPaths);
   const development = config.tls === undefined;
   const tls =
@@ -59,12 +62,15 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     'warn',
     'namespace-label matching is off: no cluster credentials are used yet, so policies with a namespaceSelector never match',
   );
+  logLines.flush();
   if (development) io.stdout(developmentBanner(config, server.port));
 
   const signal = await waitForTermination();
   logger.log('info', 'draining: readiness is false, finishing in-flight requests', { signal });
   await server.close();
   logger.log('info', 'stopped');
+  logLines.flush();
+  process.off('exit', logLines.flush);
   return 0;
 }
 

@@ -285,6 +285,21 @@ describe('evaluate: properties over generated CronJobs (built-in policies)', () 
     );
   });
 
+  // Callers keep using what they passed in: the CLI reports against it and the
+  // webhook checks the patch on it.
+  it('never modifies its input, and its result shares nothing with it', () => {
+    fc.assert(
+      fc.property(cronJobArbitrary, (object) => {
+        const before = structuredClone(object);
+        const result = run(policies, object);
+        expect(object).toEqual(before);
+        jsonpatch.applyPatch(object, result.patch as jsonpatch.Operation[], true, true);
+        expect(result.mutated).toEqual(run(policies, before).mutated);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('returns patches that apply cleanly to the object they were computed from', () => {
     fc.assert(
       fc.property(cronJobArbitrary, (object) => {
