@@ -37,7 +37,18 @@ export interface ServerConfig {
   policyPollMs: number;
   /** How often the certificate and key files are compared for changes, likewise. */
   tlsPollMs: number;
+  /**
+   * Whether to use cluster credentials (for the Namespace label cache and the
+   * Kubernetes version): `auto` uses them when found, `off` never connects.
+   */
+  cluster: 'auto' | 'off';
+  /** Explicit kubeconfig; undefined: in-cluster, then $KUBECONFIG, then ~/.kube/config. */
+  kubeconfigPath: string | undefined;
+  /** Kubernetes version to assume ("1.31"); undefined: ask the API server, if connected. */
+  kubernetesVersion: string | undefined;
 }
+
+export const CLUSTER_MODES = ['auto', 'off'] as const;
 
 export const SERVE_USAGE = `Usage: cronguard serve [options]
 
@@ -70,7 +81,18 @@ Options (environment variable in brackets; flags win):
                         are also compared every N seconds, in case a change event
                         is missed (default 10) [CRONGUARD_POLICY_POLL_SECONDS]
   --tls-poll-seconds N  the same for --tls-cert and --tls-key (default 10)
-                        [CRONGUARD_TLS_POLL_SECONDS]`;
+                        [CRONGUARD_TLS_POLL_SECONDS]
+  --cluster MODE        auto: use cluster credentials when found (in-cluster service
+                        account, --kubeconfig, $KUBECONFIG or ~/.kube/config) to
+                        watch Namespace labels (namespaceSelector) and read the
+                        Kubernetes version; off: never connect (default auto)
+                        [CRONGUARD_CLUSTER]
+  --kubeconfig FILE     kubeconfig to use instead of the search above
+                        [CRONGUARD_KUBECONFIG]
+  --kubernetes-version V
+                        Kubernetes version to assume (e.g. 1.31) instead of asking
+                        the API server; decides native sidecars for mesh policies
+                        [CRONGUARD_KUBERNETES_VERSION]`;
 
 /** RFC 1123 label, as Kubernetes requires for service and namespace names. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -102,6 +124,9 @@ export function parseServerConfig(
       'drain-seconds': { type: 'string' },
       'policy-poll-seconds': { type: 'string' },
       'tls-poll-seconds': { type: 'string' },
+      cluster: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'kubernetes-version': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -190,7 +215,20 @@ export function parseServerConfig(
         1,
         3600,
       ) * 1000,
+    cluster: parseChoice(
+      '--cluster',
+      pick(values.cluster, 'CRONGUARD_CLUSTER'),
+      CLUSTER_MODES,
+      'auto',
+    ),
+    kubeconfigPath: pick(values.kubeconfig, 'CRONGUARD_KUBECONFIG'),
+    kubernetesVersion: parseKubernetesVersion(
+      pick(values['kubernetes-version'], 'CRONGUARD_KUBERNETES_VERSION'),
+    ),
   };
+  if (config.cluster === 'off' && config.kubeconfigPath !== undefined) {
+    throw new UserError('--kubeconfig has no effect with --cluster off: drop one of them');
+  }
   if (config.port !== 0 && config.port === config.metricsPort) {
     throw new UserError(`--port and --metrics-port must differ, both are ${config.port}`);
   }
@@ -233,4 +271,14 @@ function parseChoice<T extends string>(
     throw new UserError(`${flag} must be one of ${choices.join(', ')}, got "${text}"`);
   }
   return choice;
+}
+
+/** `1.31`, `v1.31` or `v1.31.2`, kept as `major.minor`. */
+function parseKubernetesVersion(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const match = /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(value.trim());
+  if (match === null) {
+    throw new UserError(`--kubernetes-version must look like 1.31 or v1.31.2, got "${value}"`);
+  }
+  return `${match[1] ?? ''}.${match[2] ?? ''}`;
 }

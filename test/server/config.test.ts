@@ -23,6 +23,9 @@ describe('parseServerConfig', () => {
       drainTimeoutMs: 25_000,
       policyPollMs: 10_000,
       tlsPollMs: 10_000,
+      cluster: 'auto',
+      kubeconfigPath: undefined,
+      kubernetesVersion: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -64,6 +67,9 @@ describe('parseServerConfig', () => {
     [['extra'], /no positional arguments/],
     [['--policy-poll-seconds', '0'], /--policy-poll-seconds must be an integer from 1/],
     [['--tls-poll-seconds', 'often'], /--tls-poll-seconds must be an integer from 1/],
+    [['--cluster', 'on'], /--cluster must be one of auto, off/],
+    [['--cluster', 'off', '--kubeconfig', 'k'], /--kubeconfig has no effect with --cluster off/],
+    [['--kubernetes-version', '1.x'], /--kubernetes-version must look like 1.31/],
   ])('refuses %j', (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
   });
@@ -76,6 +82,19 @@ describe('parseServerConfig', () => {
     expect(
       parse(['--policy-poll-seconds', '3'], { CRONGUARD_TLS_POLL_SECONDS: '60' }),
     ).toMatchObject({ policyPollMs: 3_000, tlsPollMs: 60_000 });
+  });
+
+  it('reads the cluster settings, keeping the Kubernetes version as major.minor', () => {
+    expect(
+      parse(['--kubeconfig', '/k/config'], {
+        CRONGUARD_KUBERNETES_VERSION: 'v1.31.2',
+        CRONGUARD_CLUSTER: 'auto',
+      }),
+    ).toMatchObject({ cluster: 'auto', kubeconfigPath: '/k/config', kubernetesVersion: '1.31' });
+    expect(parse(['--cluster', 'off', '--kubernetes-version', '1.29'])).toMatchObject({
+      cluster: 'off',
+      kubernetesVersion: '1.29',
+    });
   });
 
   it('returns help for --help', () => {
