@@ -215,20 +215,12 @@ export function parseServerConfig(
         1,
         3600,
       ) * 1000,
-    cluster: parseChoice(
-      '--cluster',
+    ...clusterSettings(
       pick(values.cluster, 'CRONGUARD_CLUSTER'),
-      CLUSTER_MODES,
-      'auto',
-    ),
-    kubeconfigPath: pick(values.kubeconfig, 'CRONGUARD_KUBECONFIG'),
-    kubernetesVersion: parseKubernetesVersion(
+      pick(values.kubeconfig, 'CRONGUARD_KUBECONFIG'),
       pick(values['kubernetes-version'], 'CRONGUARD_KUBERNETES_VERSION'),
     ),
   };
-  if (config.cluster === 'off' && config.kubeconfigPath !== undefined) {
-    throw new UserError('--kubeconfig has no effect with --cluster off: drop one of them');
-  }
   if (config.port !== 0 && config.port === config.metricsPort) {
     throw new UserError(`--port and --metrics-port must differ, both are ${config.port}`);
   }
@@ -281,4 +273,16 @@ function parseKubernetesVersion(value: string | undefined): string | undefined {
     throw new UserError(`--kubernetes-version must look like 1.31 or v1.31.2, got "${value}"`);
   }
   return `${match[1] ?? ''}.${match[2] ?? ''}`;
+}
+
+function clusterSettings(
+  mode: string | undefined,
+  kubeconfigPath: string | undefined,
+  kubernetesVersion: string | undefined,
+): Pick<ServerConfig, 'cluster' | 'kubeconfigPath' | 'kubernetesVersion'> {
+  const cluster = parseChoice('--cluster', mode, CLUSTER_MODES, 'auto');
+  if (cluster === 'off' && kubeconfigPath !== undefined) {
+    throw new UserError('--kubeconfig has no effect with --cluster off: drop one of them');
+  }
+  return { cluster, kubeconfigPath, kubernetesVersion: parseKubernetesVersion(kubernetesVersion) };
 }
