@@ -85,6 +85,7 @@ export function admit(
         namespace,
         namespaceLabels: context.namespaceLabels?.(namespace),
         oldObject: review.oldObject,
+        cluster: context.cluster,
       },
       { rules: options.rules ?? BUILTIN_RULES },
     );

@@ -1,3 +1,4 @@
+import type { ClusterFacts } from '../mesh/types.js';
 import type { Action } from '../engine/types.js';
 import type { KubeObject, Operation } from '../k8s/types.js';
 import type { PolicySet } from '../policy/types.js';
@@ -84,6 +85,8 @@ export interface AdmissionContext {
    */
   namespaceLabels?:
     ((namespace: string) => Readonly<Record<string, string>> | undefined) | undefined;
+  /** What is known about the cluster (its Kubernetes version, for mesh policies). */
+  cluster?: ClusterFacts | undefined;
   limits?: Partial<AdmissionLimits> | undefined;
 }
 

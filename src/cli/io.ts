@@ -9,4 +9,9 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Current time, for the `schedule` command only; the engine never reads a clock. */
   now: () => Date;
+  /**
+   * Resolves when a long-running command (serve, watch) should stop, with the
+   * reason. Default: SIGTERM or SIGINT. Tests pass their own.
+   */
+  stopRequested?: () => Promise<string>;
 }

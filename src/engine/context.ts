@@ -6,6 +6,7 @@ import {
   type ContainerRef,
   type WorkloadPaths,
 } from '../k8s/workload.js';
+import type { ClusterFacts } from '../mesh/types.js';
 import type { Policy } from '../policy/types.js';
 import type { Rule } from '../rules/rule.js';
 import { toPointer, type PointerSegment } from '../util/json-pointer.js';
@@ -27,6 +28,9 @@ export interface EvaluationState {
   readonly oldObject: KubeObject | undefined;
   readonly operation: Operation;
   readonly namespace: string;
+  /** Labels of the namespace, or undefined when they are not known (offline lint). */
+  readonly namespaceLabels?: Readonly<Record<string, string>> | undefined;
+  readonly cluster?: ClusterFacts | undefined;
   readonly paths: WorkloadPaths;
   /** Which policy wrote each field first: higher-priority policies run first and win. */
   readonly claims: Map<string, string>;
@@ -75,6 +79,14 @@ export class RuleContext {
   }
   get paths(): WorkloadPaths {
     return this.state.paths;
+  }
+  /** Labels of the object's namespace; undefined when unknown (offline lint without them). */
+  get namespaceLabels(): Readonly<Record<string, string>> | undefined {
+    return this.state.namespaceLabels;
+  }
+  /** What is known about the cluster; `{}` when nothing is. */
+  get cluster(): ClusterFacts {
+    return this.state.cluster ?? NO_CLUSTER_FACTS;
   }
 
   read(path: readonly PointerSegment[]): unknown {
@@ -224,6 +236,7 @@ export class RuleContext {
 }
 
 const SPEC_PATH: readonly PointerSegment[] = ['spec'];
+const NO_CLUSTER_FACTS: ClusterFacts = Object.freeze({});
 
 function isStrictPrefix(
   prefix: readonly PointerSegment[],

@@ -44,6 +44,8 @@ export function evaluate(
     oldObject: input.oldObject,
     operation: input.operation,
     namespace: input.namespace,
+    namespaceLabels: input.namespaceLabels,
+    cluster: input.cluster,
     paths,
     claims: new Map(),
     mutations: [],

@@ -1,4 +1,5 @@
 import type { KubeObject, Operation, WorkloadKind } from '../k8s/types.js';
+import type { ClusterFacts } from '../mesh/types.js';
 
 /** What a policy (or one of its rules) does when a rule is violated. */
 export type Action = 'enforce' | 'warn' | 'audit';
@@ -85,6 +86,8 @@ export interface EvaluationInput {
   namespaceLabels?: Readonly<Record<string, string>> | undefined;
   /** The object before the update, for UPDATE requests. */
   oldObject?: KubeObject | undefined;
+  /** What is known about the cluster (Kubernetes version); undefined when nothing is. */
+  cluster?: ClusterFacts | undefined;
 }
 
 export interface Evaluation {

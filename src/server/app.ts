@@ -8,6 +8,7 @@ import {
   type DecodedReview,
   type WebhookType,
 } from '../admission/index.js';
+import type { ClusterFacts } from '../mesh/types.js';
 import type { PolicySet } from '../policy/types.js';
 import { parseGoDuration } from '../schedule/index.js';
 import type { FailureMode } from './config.js';
@@ -41,6 +42,8 @@ export interface WebhookHandlerOptions {
   metrics: WebhookMetrics;
   /** Namespace labels for namespaceSelector policies; undefined when there is no cache. */
   namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined;
+  /** What is known about the cluster; read per request (the version may arrive after start). */
+  cluster?: () => ClusterFacts | undefined;
   /** Monotonic milliseconds; tests may slow the clock down to exercise the budget. */
   clock?: () => number;
   /** Stand-in for admit(), for tests of failure handling only. */
@@ -197,6 +200,7 @@ function answerReview(
         policySet,
         webhook,
         namespaceLabels: options.namespaceLabels,
+        cluster: options.cluster?.(),
       });
       failure = outcome.internalError;
     } catch (error) {

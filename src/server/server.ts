@@ -30,6 +30,7 @@ export interface WebhookServerOptions {
   /** Watch the files `tls` was read from and reload them when they change. */
   certificateReload?: CertificateReloadOptions;
   namespaceLabels?: WebhookHandlerOptions['namespaceLabels'];
+  cluster?: WebhookHandlerOptions['cluster'];
   /** For tests of failure handling; see WebhookHandlerOptions. */
   clock?: WebhookHandlerOptions['clock'];
   admitReview?: WebhookHandlerOptions['admitReview'];
@@ -77,6 +78,7 @@ export async function startWebhookServer(
       logger: options.logger,
       metrics,
       namespaceLabels: options.namespaceLabels,
+      cluster: options.cluster,
       clock: options.clock,
       admitReview: options.admitReview,
     }),

@@ -5,6 +5,10 @@ import { parseServerConfig, SERVE_USAGE, type ServerConfig } from '../../server/
 import { createJsonLogger, createLineBuffer } from '../../server/log.js';
 import { startWebhookServer } from '../../server/server.js';
 import { generateDevelopmentCertificates, loadCertificateFiles } from '../../server/tls.js';
+import { loadKubeConfig } from '../../kube/config.js';
+import { startNamespaceCache, type NamespaceCache } from '../../kube/namespace-cache.js';
+import { fetchKubernetesVersion } from '../../kube/version.js';
+import type { Logger } from '../../server/log.js';
 import { VERSION } from '../../version.js';
 import type { CliIo } from '../io.js';
 import { loadPolicySet } from '../policies.js';
@@ -31,6 +35,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       ? await writeDevelopmentCertificate(config)
       : await loadCertificateFiles(config.tls.certPath, config.tls.keyPath);
 
+  const cluster = await connectToCluster(config, logger);
+
   const server = await startWebhookServer({
     host: config.host,
     port: config.port,
@@ -47,6 +53,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         : { paths: config.policyPaths, load: loadPolicySet, pollIntervalMs: config.policyPollMs },
     certificateReload:
       config.tls === undefined ? undefined : { ...config.tls, pollIntervalMs: config.tlsPollMs },
+    namespaceLabels:
+      cluster.namespaces === undefined
+        ? undefined
+        : (namespace: string) => cluster.namespaces?.labelsFor(namespace),
+    cluster: () => cluster.facts,
   });
   logger.log('info', 'cronguard webhook serving', {
     version: VERSION,
@@ -56,22 +67,76 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     policySource: config.policyPaths.length === 0 ? 'built-in' : config.policyPaths.join(','),
     failureMode: config.failureMode,
   });
-  // No Kubernetes client yet: AdmissionReviews carry no namespace labels, so
-  // policies with a namespaceSelector cannot match. Say so rather than surprise.
-  logger.log(
-    'warn',
-    'namespace-label matching is off: no cluster credentials are used yet, so policies with a namespaceSelector never match',
-  );
   logLines.flush();
   if (development) io.stdout(developmentBanner(config, server.port));
 
-  const signal = await waitForTermination();
+  const signal = await (io.stopRequested ?? waitForTermination)();
   logger.log('info', 'draining: readiness is false, finishing in-flight requests', { signal });
-  await server.close();
+  await Promise.all([server.close(), cluster.namespaces?.stop()]);
   logger.log('info', 'stopped');
   logLines.flush();
   process.off('exit', logLines.flush);
   return 0;
+}
+
+/** How long start-up waits for the first Namespace list before serving anyway. */
+const NAMESPACE_SYNC_WAIT_MS = 10_000;
+
+interface ClusterConnection {
+  namespaces: NamespaceCache | undefined;
+  facts: { kubernetesVersion?: string | undefined };
+}
+
+/**
+ * AdmissionReviews carry no namespace labels, so namespaceSelector policies need a
+ * Namespace cache, and mesh policies want the Kubernetes version. Both come from
+ * the cluster when credentials are found; without them the server still serves,
+ * and says at start what that means.
+ */
+async function connectToCluster(config: ServerConfig, logger: Logger): Promise<ClusterConnection> {
+  const facts: ClusterConnection['facts'] = { kubernetesVersion: config.kubernetesVersion };
+  const loaded =
+    config.cluster === 'off'
+      ? { kubeConfig: undefined, reason: '--cluster off' }
+      : loadKubeConfig({ kubeconfigPath: config.kubeconfigPath });
+  if (loaded.kubeConfig === undefined) {
+    logger.log(
+      'warn',
+      'namespace-label matching is off: policies with a namespaceSelector never match',
+      {
+        reason: loaded.reason,
+        kubernetesVersion: facts.kubernetesVersion ?? 'unknown (use --kubernetes-version)',
+      },
+    );
+    return { namespaces: undefined, facts };
+  }
+  const { kubeConfig, description } = loaded;
+  const namespaces = startNamespaceCache(kubeConfig, { logger });
+  if (facts.kubernetesVersion === undefined) {
+    try {
+      facts.kubernetesVersion = await fetchKubernetesVersion(kubeConfig);
+    } catch (error) {
+      logger.log('warn', 'cannot read the Kubernetes version; mesh policies assume a recent one', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  // Readiness stays false (nothing listens) until the first list arrives, so a
+  // fresh replica does not answer namespaceSelector policies wrongly; but a slow
+  // API server must not keep the webhook down, hence the bound.
+  const synced = await Promise.race([
+    namespaces.whenSynced().then(() => true),
+    new Promise<false>((resolve) => setTimeout(resolve, NAMESPACE_SYNC_WAIT_MS, false).unref()),
+  ]);
+  logger.log(
+    synced ? 'info' : 'warn',
+    synced ? 'watching Namespace labels' : 'serving before the first Namespace list arrived',
+    {
+      cluster: description,
+      kubernetesVersion: facts.kubernetesVersion,
+    },
+  );
+  return { namespaces, facts };
 }
 
 interface ServingMaterial {
