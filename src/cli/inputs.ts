@@ -1,7 +1,7 @@
 import { loadManifests, type LoadResult } from '../manifests/index.js';
 import type { PolicySet } from '../policy/types.js';
 import type { CliIo } from './io.js';
-import { parseNamespaceLabels, parseOperation } from './options.js';
+import { parseKubernetesVersion, parseNamespaceLabels, parseOperation } from './options.js';
 import { evaluateDocuments, type EvaluatedDocument } from './pipeline.js';
 import { loadPolicySet } from './policies.js';
 
@@ -10,6 +10,7 @@ export const EVALUATION_OPTIONS = {
   policies: { type: 'string', multiple: true },
   namespace: { type: 'string' },
   'namespace-labels': { type: 'string', multiple: true },
+  'kubernetes-version': { type: 'string' },
   operation: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -18,6 +19,7 @@ export interface EvaluationFlags {
   policies?: string[] | undefined;
   namespace?: string | undefined;
   'namespace-labels'?: string[] | undefined;
+  'kubernetes-version'?: string | undefined;
   operation?: string | undefined;
 }
 
@@ -40,6 +42,7 @@ export async function evaluateInputs(
     operation: parseOperation(flags.operation),
     defaultNamespace: flags.namespace ?? 'default',
     namespaceLabels: parseNamespaceLabels(flags['namespace-labels'] ?? []),
+    cluster: { kubernetesVersion: parseKubernetesVersion(flags['kubernetes-version']) },
   };
   const policySet = await loadPolicySet(flags.policies ?? []);
   const loaded = await loadManifests(positionals.length > 0 ? positionals : ['-'], {

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Operation } from '../k8s/types.js';
 import type { FailOn } from '../report/index.js';
+import { parseReleaseVersion } from '../rules/mesh/versions.js';
 
 export const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -71,6 +72,19 @@ export function parseOperation(value: string | undefined): Operation {
   if (upper !== 'CREATE' && upper !== 'UPDATE')
     throw new UserError(`--operation must be CREATE or UPDATE, got "${value}"`);
   return upper;
+}
+
+/**
+ * `--kubernetes-version 1.31` (or `v1.31.2`): the cluster's version, which the
+ * mesh rules need to tell whether native sidecars can be used. Unset: unknown.
+ */
+export function parseKubernetesVersion(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (parseReleaseVersion(value) === undefined)
+    throw new UserError(
+      `--kubernetes-version expects a version such as 1.31 or v1.31.2, got "${value}"`,
+    );
+  return value;
 }
 
 /**

@@ -2,6 +2,7 @@ import { evaluate } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/types.js';
 import { asText, isPlainObject, type KubeObject, type Operation } from '../k8s/types.js';
 import type { ManifestDocument } from '../manifests/index.js';
+import type { ClusterFacts } from '../mesh/types.js';
 import type { PolicySet } from '../policy/types.js';
 import type { InputError, LintReport, ObjectResult, ReportLocation } from '../report/types.js';
 import { BUILTIN_RULES } from '../rules/index.js';
@@ -14,6 +15,8 @@ export interface EvaluationOptions {
   defaultNamespace: string;
   /** Labels per namespace from --namespace-labels; Namespace objects in the input add to them. */
   namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** What is known about the cluster (--kubernetes-version). */
+  cluster?: ClusterFacts | undefined;
 }
 
 export interface EvaluatedDocument {
@@ -66,6 +69,7 @@ export function evaluateDocuments(
         operation: options.operation,
         namespace,
         namespaceLabels: namespaceLabels.get(namespace),
+        cluster: options.cluster,
       },
       { rules: BUILTIN_RULES },
     );

@@ -3,6 +3,20 @@ import type { SourceLocation } from '../errors.js';
 import { compareQuantities, parseQuantity } from '../k8s/quantity.js';
 import { isPlainObject, type Operation, type WorkloadKind } from '../k8s/types.js';
 import { parseManifestText, type ManifestDocument } from '../manifests/parse.js';
+import {
+  validateIstioAnnotationValue,
+  parseGoDuration,
+  validateIstioDuration,
+  validateProxyConfig,
+} from '../mesh/istio/validate.js';
+import { validateLinkerdAnnotationValue } from '../mesh/linkerd/validate.js';
+import type {
+  IstioProxyResources,
+  IstioTrafficCapture,
+  MeshSection,
+  TrafficDestination,
+} from '../mesh/types.js';
+import { parseLinkerdVersion, parseReleaseVersion } from '../rules/mesh/versions.js';
 import { validateTimeZone } from '../schedule/index.js';
 import { globMatch } from '../util/glob.js';
 import { toPointer, type PointerSegment } from '../util/json-pointer.js';
@@ -330,6 +344,7 @@ interface SpecDocument extends Omit<
   | 'resources'
   | 'probes'
   | 'images'
+  | 'mesh'
 > {
   priority?: number;
   match?: MatchBlock;
@@ -347,6 +362,21 @@ interface SpecDocument extends Omit<
   images?: Omit<ImagesSection, 'pullPolicy'> & {
     pullPolicy?: FieldSettingDocument<FieldValue<ImagesSection['pullPolicy']>>;
   };
+  mesh?: MeshDocument;
+}
+
+/** The YAML form of the mesh section: defaults not yet applied, annotation values maybe numbers. */
+interface MeshDocument {
+  provider: MeshSection['provider'];
+  inject?: boolean;
+  apply?: ApplyMode;
+  jobCompletion?: Partial<MeshSection['jobCompletion']>;
+  istio?: Omit<NonNullable<MeshSection['istio']>, 'proxy' | 'traffic'> & {
+    proxy?: Partial<Record<keyof IstioProxyResources, Quantity>>;
+    traffic?: Partial<Record<keyof IstioTrafficCapture, string | number>>;
+  };
+  linkerd?: MeshSection['linkerd'];
+  traffic?: (Omit<TrafficDestination, 'idempotent'> & { idempotent?: boolean })[];
 }
 
 type FieldValue<S> = NonNullable<S> extends FieldSetting<infer T> ? T : never;
@@ -386,6 +416,7 @@ function checkSemantics(
   if (spec.securityContext !== undefined) checkSecurityContext(spec.securityContext, problems);
   if (spec.resources !== undefined) checkResources(spec.resources, problems);
   if (spec.probes !== undefined) checkProbes(spec.probes, problems);
+  if (spec.mesh !== undefined) checkMesh(spec.mesh, problems);
 }
 
 function checkRuleIds(
@@ -619,6 +650,238 @@ function checkProbes(probes: Partial<ProbesSection>, problems: DocumentProblems)
   }
 }
 
+const PROXY_RESOURCE_ANNOTATIONS: Readonly<Record<keyof IstioProxyResources, string>> = {
+  cpu: 'sidecar.istio.io/proxyCPU',
+  memory: 'sidecar.istio.io/proxyMemory',
+  cpuLimit: 'sidecar.istio.io/proxyCPULimit',
+  memoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
+};
+
+const TRAFFIC_CAPTURE_ANNOTATIONS: Readonly<Record<keyof IstioTrafficCapture, string>> = {
+  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
+  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
+  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
+  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
+  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+};
+
+/** Envoy retry-on tokens Istio accepts (II `supportedRetryOnPolicies`); numeric HTTP codes also pass. */
+const RETRY_ON_TOKENS: ReadonlySet<string> = new Set([
+  '5xx',
+  'gateway-error',
+  'reset',
+  'reset-before-request',
+  'connect-failure',
+  'retriable-4xx',
+  'refused-stream',
+  'retriable-status-codes',
+  'retriable-headers',
+  'envoy-ratelimited',
+  'http3-post-connect-failure',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+]);
+
+/** Retrying on these repeats a request the service may already have acted on (istio/istio#50506). */
+function isUnsafeRetryOn(token: string): boolean {
+  return token === '5xx' || token === 'gateway-error' || /^\d{3}$/.test(token);
+}
+
+/**
+ * Everything in the mesh section that is written into an annotation is checked
+ * here with the mesh's own rules, so a policy can never make cronguard write a
+ * value that Istio's or Linkerd's injector would refuse (which fails pod
+ * creation silently, as FailedCreate events on the Job).
+ */
+function checkMesh(mesh: MeshDocument, problems: DocumentProblems): void {
+  checkMeshCombinations(mesh, problems);
+  if (mesh.istio !== undefined) checkIstioSettings(mesh.istio, problems);
+  if (mesh.linkerd !== undefined) checkLinkerdSettings(mesh.linkerd, problems);
+  const hosts = new Map<string, number>();
+  (mesh.traffic ?? []).forEach((destination, index) => {
+    checkTrafficDestination(destination, meshField('traffic', index), problems);
+    const first = hosts.get(destination.host);
+    if (first === undefined) hosts.set(destination.host, index);
+    else
+      problems.field(
+        meshField('traffic', index, 'host'),
+        `host ${destination.host} is already listed at traffic[${first}]; list each host once`,
+      );
+  });
+}
+
+function meshField(...segments: PointerSegment[]): PointerSegment[] {
+  return ['spec', 'mesh', ...segments];
+}
+
+/** Settings that can never take effect together. */
+function checkMeshCombinations(mesh: MeshDocument, problems: DocumentProblems): void {
+  const at = meshField;
+  if (mesh.provider === 'linkerd' && mesh.istio !== undefined)
+    problems.field(
+      at('istio'),
+      'Istio settings never apply with provider linkerd; remove them or use provider istio or auto',
+    );
+  if (mesh.provider === 'istio' && mesh.linkerd !== undefined)
+    problems.field(
+      at('linkerd'),
+      'Linkerd settings never apply with provider istio; remove them or use provider linkerd or auto',
+    );
+  if (mesh.provider === 'linkerd' && mesh.traffic !== undefined)
+    problems.field(
+      at('traffic'),
+      'traffic generates Istio VirtualServices and DestinationRules, which need provider istio or auto',
+    );
+  const completion = mesh.jobCompletion;
+  if (completion?.containers !== undefined && completion.wrapCommand !== true)
+    problems.field(
+      at('jobCompletion', 'containers'),
+      'containers only choose what wrapCommand wraps; set wrapCommand: true or remove them',
+    );
+}
+
+function checkIstioSettings(
+  istio: NonNullable<MeshDocument['istio']>,
+  problems: DocumentProblems,
+): void {
+  const at = meshField;
+  if (istio.version !== undefined && parseReleaseVersion(istio.version) === undefined)
+    problems.field(
+      at('istio', 'version'),
+      `expected an Istio version such as "1.27" or "1.27.3", got ${JSON.stringify(istio.version)}`,
+    );
+  for (const [key, annotation] of Object.entries(PROXY_RESOURCE_ANNOTATIONS)) {
+    const value = istio.proxy?.[key as keyof IstioProxyResources];
+    if (value === undefined) continue;
+    const problem = validateIstioAnnotationValue(annotation, String(value));
+    if (problem !== undefined) problems.field(at('istio', 'proxy', key), problem);
+  }
+  if (istio.proxy !== undefined) checkProxyRequestsAndLimits(istio.proxy, problems);
+  for (const [key, annotation] of Object.entries(TRAFFIC_CAPTURE_ANNOTATIONS)) {
+    const value = istio.traffic?.[key as keyof IstioTrafficCapture];
+    if (value === undefined) continue;
+    const problem = validateIstioAnnotationValue(annotation, String(value));
+    if (problem !== undefined) problems.field(at('istio', 'traffic', key), problem);
+  }
+  if (istio.proxyConfig !== undefined) {
+    for (const error of validateProxyConfig(istio.proxyConfig)) {
+      const field = error.slice(0, error.indexOf(':'));
+      const located = Object.prototype.hasOwnProperty.call(istio.proxyConfig, field);
+      problems.field(
+        at('istio', 'proxyConfig', ...(located ? [field] : [])),
+        located ? error.slice(field.length + 2) : error,
+      );
+    }
+  }
+}
+
+function checkProxyRequestsAndLimits(
+  proxy: NonNullable<NonNullable<MeshDocument['istio']>['proxy']>,
+  problems: DocumentProblems,
+): void {
+  const at = meshField;
+  for (const [request, limit] of [
+    ['cpu', 'cpuLimit'],
+    ['memory', 'memoryLimit'],
+  ] as const) {
+    const requestValue = proxy[request];
+    const limitValue = proxy[limit];
+    if (requestValue === undefined || limitValue === undefined) continue;
+    if (compareQuantities(String(requestValue), String(limitValue)) === 1)
+      problems.field(
+        at('istio', 'proxy', request),
+        `request ${requestValue} is larger than the limit ${limitValue}`,
+      );
+  }
+}
+
+function checkLinkerdSettings(
+  linkerd: NonNullable<MeshDocument['linkerd']>,
+  problems: DocumentProblems,
+): void {
+  const at = meshField;
+  if (linkerd.version !== undefined && parseLinkerdVersion(linkerd.version) === undefined)
+    problems.field(
+      at('linkerd', 'version'),
+      `expected a Linkerd version such as "2.19", "stable-2.14.10" or "edge-25.10.2", got ${JSON.stringify(linkerd.version)}`,
+    );
+  if (linkerd.shutdownGracePeriod !== undefined) {
+    const problem = validateLinkerdAnnotationValue(
+      'config.linkerd.io/shutdown-grace-period',
+      linkerd.shutdownGracePeriod,
+    );
+    if (problem !== undefined) problems.field(at('linkerd', 'shutdownGracePeriod'), problem);
+  }
+}
+
+function checkTrafficDestination(
+  destination: NonNullable<MeshDocument['traffic']>[number],
+  segments: readonly PointerSegment[],
+  problems: DocumentProblems,
+): void {
+  const durations: [PointerSegment[], string | undefined][] = [
+    [['timeout'], destination.timeout],
+    [['retries', 'perTryTimeout'], destination.retries?.perTryTimeout],
+    [['connectionPool', 'tcp', 'connectTimeout'], destination.connectionPool?.tcp?.connectTimeout],
+    [['connectionPool', 'tcp', 'idleTimeout'], destination.connectionPool?.tcp?.idleTimeout],
+    [['connectionPool', 'http', 'idleTimeout'], destination.connectionPool?.http?.idleTimeout],
+    [['outlierDetection', 'interval'], destination.outlierDetection?.interval],
+    [['outlierDetection', 'baseEjectionTime'], destination.outlierDetection?.baseEjectionTime],
+  ];
+  for (const [path, value] of durations) {
+    if (value === undefined) continue;
+    const problem = validateIstioDuration(value);
+    if (problem !== undefined) problems.field([...segments, ...path], problem);
+  }
+  if (destination.retries !== undefined)
+    checkRetries(destination, destination.retries, segments, problems);
+}
+
+function checkRetries(
+  destination: NonNullable<MeshDocument['traffic']>[number],
+  retries: NonNullable<TrafficDestination['retries']>,
+  segments: readonly PointerSegment[],
+  problems: DocumentProblems,
+): void {
+  if (
+    retries.attempts === 0 &&
+    (retries.perTryTimeout !== undefined || retries.retryOn !== undefined)
+  ) {
+    problems.field(
+      [...segments, 'retries', 'attempts'],
+      'attempts 0 disables retries; Istio rejects it together with perTryTimeout or retryOn, so remove those',
+    );
+  }
+  (retries.retryOn ?? []).forEach((token, index) => {
+    const at = [...segments, 'retries', 'retryOn', index];
+    if (!RETRY_ON_TOKENS.has(token) && !/^\d{3}$/.test(token)) {
+      problems.field(
+        at,
+        `${JSON.stringify(token)} is not a retry-on condition Istio accepts (${[...RETRY_ON_TOKENS].join(', ')}, or an HTTP status code)`,
+      );
+    } else if (isUnsafeRetryOn(token) && destination.idempotent !== true) {
+      problems.field(
+        at,
+        `${token} retries requests the service may already have acted on; allowed only with idempotent: true`,
+      );
+    }
+  });
+  const timeout =
+    destination.timeout === undefined ? undefined : parseGoDuration(destination.timeout);
+  const perTry =
+    retries.perTryTimeout === undefined ? undefined : parseGoDuration(retries.perTryTimeout);
+  if (timeout !== undefined && perTry !== undefined && retries.attempts * perTry > timeout) {
+    problems.field(
+      [...segments, 'retries', 'perTryTimeout'],
+      `${retries.attempts} attempts × ${retries.perTryTimeout} is longer than the timeout ${destination.timeout ?? ''}; later tries would be cut off`,
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Compilation: YAML form → Policy
 // ---------------------------------------------------------------------------
@@ -650,8 +913,46 @@ function compileSpec(document: SpecDocument): PolicySpec {
     ...(source.resources === undefined ? {} : { resources: compileResources(source.resources) }),
     ...(source.probes === undefined ? {} : { probes: compileProbes(source.probes) }),
     ...(source.images === undefined ? {} : { images: compileImages(source.images) }),
-    ...(source.mesh === undefined ? {} : { mesh: {} }),
+    ...(source.mesh === undefined ? {} : { mesh: compileMesh(source.mesh) }),
   };
+}
+
+/** Defaults filled in, annotation values as text (YAML may have read `5432` as a number). */
+function compileMesh(mesh: MeshDocument): MeshSection {
+  const { apply, jobCompletion, istio, traffic, ...rest } = mesh;
+  const compiled: MeshSection = {
+    ...rest,
+    apply: apply ?? 'default',
+    jobCompletion: {
+      ...jobCompletion,
+      nativeSidecar: jobCompletion?.nativeSidecar ?? 'auto',
+      wrapCommand: jobCompletion?.wrapCommand ?? false,
+    },
+  };
+  if (istio !== undefined) {
+    const { proxy, traffic: capture, ...istioRest } = istio;
+    compiled.istio = {
+      ...istioRest,
+      ...(proxy === undefined ? {} : { proxy: textValues(proxy) }),
+      ...(capture === undefined ? {} : { traffic: textValues(capture) }),
+    };
+  }
+  if (traffic !== undefined) {
+    compiled.traffic = traffic.map((destination) => ({
+      ...destination,
+      idempotent: destination.idempotent ?? false,
+    }));
+  }
+  return compiled;
+}
+
+function textValues<K extends string>(
+  values: Partial<Record<K, string | number>>,
+): Partial<Record<K, string>> {
+  const compiled: Partial<Record<K, string>> = {};
+  for (const [key, value] of Object.entries(values) as [K, string | number | undefined][])
+    if (value !== undefined) compiled[key] = String(value);
+  return compiled;
 }
 
 function compileSecurityContext(

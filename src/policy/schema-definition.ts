@@ -58,6 +58,7 @@ const CLOCK_TIME_PATTERN = '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$';
 const NOT_BLANK_PATTERN = '\\S';
 // Unambiguous (every component starts with a digit or '.'), so linear-time; `duration.ts` has the exact rules.
 const DURATION_PATTERN = '^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ms|h|m|s))+$';
+const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
 
 /** Plain words for each pattern the schema uses; error messages say these instead of the regex. */
 export const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -67,6 +68,8 @@ export const PATTERN_DESCRIPTIONS: Readonly<Record<string, string>> = {
   [CLOCK_TIME_PATTERN]: 'a time of day "HH:MM" between 00:00 and 24:00',
   [NOT_BLANK_PATTERN]: 'a non-empty string',
   [DURATION_PATTERN]: 'a duration such as 90s, 5m or 1h30m (units h, m, s, ms)',
+  [LABEL_VALUE_PATTERN]:
+    "a label value (letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
 };
 
 /**
@@ -341,6 +344,186 @@ function probeTemplate(description: string): SchemaObject {
   );
 }
 
+export const MESH_PROVIDERS = ['istio', 'linkerd', 'auto'] as const;
+export const NATIVE_SIDECAR_MODES = ['auto', 'always', 'never'] as const;
+
+function duration(description: string): SchemaObject {
+  return { type: 'string', maxLength: 64, pattern: DURATION_PATTERN, description };
+}
+
+/** YAML reads `5432` as a number and `"5432,6379"` as text; annotation values are text either way. */
+function annotationText(description: string): SchemaObject {
+  return {
+    type: ['string', 'integer'],
+    minimum: 0,
+    maxLength: POLICY_LIMITS.maxStringLength,
+    description,
+  };
+}
+
+function count(description: string, minimum = 0): SchemaObject {
+  return nonNegativeInteger(description, minimum);
+}
+
+function percentage(description: string): SchemaObject {
+  return { type: 'integer', minimum: 0, maximum: 100, description };
+}
+
+function trafficDestination(): SchemaObject {
+  return object(
+    {
+      host: text(
+        'Service host: name, name.namespace, name.namespace.svc.cluster.local, or an external host.',
+        253,
+      ),
+      timeout: duration('Timeout of the whole call, retries included: 30s.'),
+      retries: object(
+        {
+          attempts: count('Number of retries (at most 1 + attempts tries); 0 disables retries.'),
+          perTryTimeout: duration('Timeout of one try: 10s.'),
+          retryOn: list(
+            text('An Envoy retry-on token or an HTTP status code.', 64),
+            'When to retry.',
+          ),
+        },
+        'Retries of calls to this host.',
+        { required: ['attempts'] },
+      ),
+      idempotent: {
+        type: 'boolean',
+        description:
+          'Calls are safe to repeat, so 5xx and gateway errors may be retried. Default false.',
+      },
+      connectionPool: object(
+        {
+          tcp: object(
+            {
+              maxConnections: count('Largest number of connections.', 1),
+              connectTimeout: duration('TCP connect timeout.'),
+              idleTimeout: duration('Idle timeout of a connection.'),
+            },
+            'TCP settings.',
+            { minProperties: 1 },
+          ),
+          http: object(
+            {
+              http1MaxPendingRequests: count('Largest number of queued requests.', 1),
+              http2MaxRequests: count('Largest number of active requests.', 1),
+              maxRequestsPerConnection: count('Requests per connection; 0 means unlimited.'),
+              maxRetries: count('Largest number of outstanding retries.', 1),
+              idleTimeout: duration('Idle timeout of a connection.'),
+            },
+            'HTTP settings.',
+            { minProperties: 1 },
+          ),
+        },
+        'DestinationRule connectionPool.',
+        { minProperties: 1 },
+      ),
+      outlierDetection: object(
+        {
+          consecutive5xxErrors: count('5xx errors before a host is ejected; 0 disables.'),
+          consecutiveGatewayErrors: count(
+            'Gateway errors (502, 503, 504) before a host is ejected.',
+          ),
+          interval: duration('Time between ejection sweeps.'),
+          baseEjectionTime: duration('Minimum ejection time.'),
+          maxEjectionPercent: percentage('Largest share of hosts ejected.'),
+          minHealthPercent: percentage('Ejection stops below this share of healthy hosts.'),
+        },
+        'DestinationRule outlierDetection.',
+        { minProperties: 1 },
+      ),
+    },
+    'Calls the job makes to one destination service.',
+    { required: ['host'] },
+  );
+}
+
+function meshSection(): SchemaObject {
+  return object(
+    {
+      provider: enumOf(
+        MESH_PROVIDERS,
+        'The mesh: istio, linkerd, or auto (decided per object from namespace labels and the pod template).',
+      ),
+      inject: {
+        type: 'boolean',
+        description:
+          "Put the job's pods in the mesh (true) or keep them out (false); absent: the author decides.",
+      },
+      apply: enumOf(APPLY_MODES, 'How the mesh settings apply. Default default.'),
+      jobCompletion: object(
+        {
+          nativeSidecar: enumOf(
+            NATIVE_SIDECAR_MODES,
+            'Native sidecars: auto (when the cluster supports them), always, never. Default auto.',
+          ),
+          wrapCommand: {
+            type: 'boolean',
+            description:
+              "When native sidecars cannot be used, wrap the job's command so it stops the proxy when it ends. Default false.",
+          },
+          containers: globList('Containers (globs) whose command may be wrapped; absent: all.'),
+        },
+        'How meshed pods are made to finish.',
+      ),
+      istio: object(
+        {
+          version: text('Istio version in the cluster, quoted: "1.27".', 64),
+          revision: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 63,
+            pattern: LABEL_VALUE_PATTERN,
+            description: 'Control-plane revision or tag, written as the label istio.io/rev.',
+          },
+          proxy: object(
+            {
+              cpu: quantity,
+              memory: quantity,
+              cpuLimit: quantity,
+              memoryLimit: quantity,
+            },
+            'Resources of the istio-proxy container.',
+          ),
+          traffic: object(
+            {
+              includeInboundPorts: annotationText('Inbound ports captured: "*" or a port list.'),
+              excludeInboundPorts: annotationText('Inbound ports not captured.'),
+              includeOutboundPorts: annotationText('Outbound ports always captured.'),
+              excludeOutboundPorts: annotationText('Outbound ports that bypass the proxy.'),
+              includeOutboundIPRanges: annotationText('Outbound CIDRs captured: "*" or a list.'),
+              excludeOutboundIPRanges: annotationText('Outbound CIDRs that bypass the proxy.'),
+            },
+            'Traffic capture annotations.',
+          ),
+          proxyConfig: {
+            type: 'object',
+            maxProperties: POLICY_LIMITS.maxListEntries,
+            description:
+              'ProxyConfig fields merged into proxy.istio.io/config (the fields the author wrote win, unless apply is enforce).',
+          },
+        },
+        'Istio settings.',
+      ),
+      linkerd: object(
+        {
+          version: text('Linkerd version in the cluster, quoted: "2.19" or "edge-25.10.2".', 64),
+          shutdownGracePeriod: duration('config.linkerd.io/shutdown-grace-period: 30s.'),
+        },
+        'Linkerd settings.',
+      ),
+      traffic: list(
+        trafficDestination(),
+        'Destinations the jobs call (generated VirtualService and DestinationRule).',
+      ),
+    },
+    "Service-mesh settings for the jobs' pods.",
+    { required: ['provider'] },
+  );
+}
+
 export const POLICY_SCHEMA: SchemaObject = deepFreeze({
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://cronguard.dev/schemas/v1alpha1/cronjobpolicy.json',
@@ -559,13 +742,7 @@ export const POLICY_SCHEMA: SchemaObject = deepFreeze({
           },
           'Image rules.',
         ),
-        mesh: {
-          type: 'object',
-          additionalProperties: false,
-          maxProperties: 0,
-          description:
-            'Mesh settings are reserved for a later release; only an empty mapping {} is accepted for now.',
-        },
+        mesh: meshSection(),
       },
       'What the policy checks and fills in.',
       { required: ['action'] },

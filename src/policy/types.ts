@@ -1,5 +1,6 @@
 import type { Action } from '../engine/types.js';
 import type { Operation, WorkloadKind } from '../k8s/types.js';
+import type { MeshSection } from '../mesh/types.js';
 
 /**
  * The policy language, `apiVersion: cronguard.dev/v1alpha1`, `kind: CronJobPolicy`.
@@ -145,8 +146,8 @@ export interface ImagesSection {
   pullPolicy?: FieldSetting<'Always' | 'IfNotPresent' | 'Never'>;
 }
 
-/** Reserved for the mesh issue; the schema accepts only an empty object for now. */
-export type MeshSection = Record<string, never>;
+/** The `mesh` section; its shape is shared with the mesh rules and the traffic generator. */
+export type { MeshSection } from '../mesh/types.js';
 
 export interface PolicySpec {
   priority: number;

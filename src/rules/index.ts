@@ -11,6 +11,12 @@ import {
   jobTtlAfterFinished,
 } from './job/field-rules.js';
 import { jobNameLength } from './job/name-length.js';
+import { meshAnnotations } from './mesh/annotations.js';
+import { meshInjectAnnotation } from './mesh/inject-annotation.js';
+import { meshActiveDeadline } from './mesh/active-deadline.js';
+import { meshInjection } from './mesh/injection.js';
+import { meshJobCompletion } from './mesh/job-completion.js';
+import { meshProxySettings } from './mesh/proxy-settings.js';
 import { jobRestartPolicy } from './job/restart-policy.js';
 import { imagesAllowedRegistries } from './images/allowed-registries.js';
 import { imagesDisallowLatest } from './images/disallow-latest.js';
@@ -66,6 +72,14 @@ export const BUILTIN_RULES: readonly Rule[] = [
   imagesDisallowLatest,
   imagesAllowedRegistries,
   imagesPullPolicy,
+  // Injection first: the others read the inject label it writes to tell whether a proxy runs.
+  meshInjection,
+  meshProxySettings,
+  meshJobCompletion,
+  meshActiveDeadline,
+  // Validate only; they judge the pod template after the mesh mutations.
+  meshAnnotations,
+  meshInjectAnnotation,
   exemptionAnnotationsRule(() => BUILTIN_RULE_IDS),
 ];
 

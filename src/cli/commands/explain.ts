@@ -15,6 +15,7 @@ Options:
   --policies DIR|FILE        policy directory or file (repeatable; default: built-in)
   --namespace NS             namespace for objects that name none (default: default)
   --namespace-labels NS=K=V[,K=V]  labels of a namespace (repeatable)
+  --kubernetes-version V     the cluster's Kubernetes version (mesh rules: native sidecars)
   --operation OP             CREATE | UPDATE (default: CREATE)
   --json                     machine-readable output`;
 

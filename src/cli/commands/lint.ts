@@ -20,6 +20,7 @@ Options:
   --fail-on LEVEL            error | warning | notice | never (default: error)
   --namespace NS             namespace for objects that name none (default: default)
   --namespace-labels NS=K=V[,K=V]  labels of a namespace, for namespaceSelector (repeatable)
+  --kubernetes-version V     the cluster's Kubernetes version (mesh rules: native sidecars)
   --operation OP             CREATE | UPDATE (default: CREATE)
   -v, --verbose              also list the fields admission would set
   --no-color                 plain text output

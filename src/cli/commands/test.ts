@@ -5,20 +5,22 @@ import { deepEqual } from '../../engine/patch.js';
 import { UserError } from '../../errors.js';
 import { isPlainObject } from '../../k8s/types.js';
 import { loadManifests, parseManifestText, type ManifestDocument } from '../../manifests/index.js';
+import type { ClusterFacts } from '../../mesh/types.js';
 import { pointerToFieldPath } from '../../util/json-pointer.js';
 import type { CliIo } from '../io.js';
-import { parseOperation } from '../options.js';
+import { parseKubernetesVersion, parseOperation } from '../options.js';
 import { evaluateDocuments } from '../pipeline.js';
 import { loadPolicySet } from '../policies.js';
 import { unifiedDiff } from '../text-diff.js';
 import yaml from 'js-yaml';
 
-export const TEST_USAGE = `Usage: cronguard test DIR|FILE ... [--json]
+export const TEST_USAGE = `Usage: cronguard test DIR|FILE ... [--json] [--kubernetes-version V]
 
 Runs policy test suites: files of kind PolicyTest (apiVersion cronguard.dev/v1alpha1)
 found under DIR. Each case evaluates one resource and compares, exactly, the
 findings (as a set) and the mutated object with what the suite expects.
-See docs/policy-tests.md for the format.
+See docs/policy-tests.md for the format. --kubernetes-version gives the
+cluster's version to the mesh rules (native sidecars); default unknown.
 
 Exit codes: 0 all cases pass, 1 a case failed, 2 a suite is invalid.`;
 
@@ -48,7 +50,11 @@ export async function testCommand(argv: readonly string[], io: CliIo): Promise<n
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      'kubernetes-version': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help === true) {
     io.stdout(TEST_USAGE + '\n');
@@ -61,8 +67,9 @@ export async function testCommand(argv: readonly string[], io: CliIo): Promise<n
   if (suiteFiles.length === 0)
     throw new UserError(`no PolicyTest suites found in ${positionals.join(', ')}`);
 
+  const cluster = { kubernetesVersion: parseKubernetesVersion(values['kubernetes-version']) };
   const results: CaseResult[] = [];
-  for (const file of suiteFiles) results.push(...(await runSuite(file)));
+  for (const file of suiteFiles) results.push(...(await runSuite(file, cluster)));
   const failed = results.filter((result) => result.failures.length > 0);
   if (values.json === true) {
     io.stdout(
@@ -109,7 +116,7 @@ async function isSuite(file: string): Promise<boolean> {
   return /^kind:\s*PolicyTest\s*$/m.test(text);
 }
 
-async function runSuite(file: string): Promise<CaseResult[]> {
+async function runSuite(file: string, cluster: ClusterFacts): Promise<CaseResult[]> {
   const base = dirname(file);
   const parsed = parseManifestText(await readFile(file, 'utf8'), file);
   const first = parsed.errors[0];
@@ -150,6 +157,7 @@ async function runSuite(file: string): Promise<CaseResult[]> {
       operation: parseOperation(testCase.operation),
       defaultNamespace: 'default',
       namespaceLabels: new Map(Object.entries(suite.namespaceLabels)),
+      cluster,
     });
     if (evaluated === undefined)
       throw new UserError(`${file}: resource ${describe(testCase.resource)} is not an object`);

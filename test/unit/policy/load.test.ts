@@ -120,7 +120,11 @@ describe('a valid policy', () => {
       exec: { command: ['cat', '/tmp/ready'] },
       failureThreshold: 30,
     });
-    expect(policy.spec.mesh).toEqual({});
+    expect(policy.spec.mesh).toEqual({
+      provider: 'auto',
+      apply: 'default',
+      jobCompletion: { nativeSidecar: 'auto', wrapCommand: false },
+    });
   });
 
   it('is deeply frozen', () => {
@@ -394,11 +398,9 @@ const BROKEN: [string, string, string[]][] = [
     ],
   ],
   [
-    'reserved mesh section',
-    '  mesh: {provider: istio}',
-    [
-      '7:10 spec.mesh.provider: unknown field: mesh settings are reserved for a later release; only an empty mapping {} is accepted for now',
-    ],
+    'mesh section without a provider',
+    '  mesh: {inject: true}',
+    ['7:3 spec.mesh.provider: required: one of istio, linkerd, auto'],
   ],
   // Combinations.
   [
