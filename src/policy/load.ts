@@ -1,3 +1,8 @@
+import {
+  PROXY_RESOURCE_ANNOTATIONS,
+  TRAFFIC_CAPTURE_ANNOTATIONS,
+} from '../mesh/istio/annotations.js';
+import { SUPPORTED_RETRY_ON } from '../mesh/traffic/validate.js';
 import { createHash } from 'node:crypto';
 import type { SourceLocation } from '../errors.js';
 import { compareQuantities, parseQuantity } from '../k8s/quantity.js';
@@ -650,42 +655,6 @@ function checkProbes(probes: Partial<ProbesSection>, problems: DocumentProblems)
   }
 }
 
-const PROXY_RESOURCE_ANNOTATIONS: Readonly<Record<keyof IstioProxyResources, string>> = {
-  cpu: 'sidecar.istio.io/proxyCPU',
-  memory: 'sidecar.istio.io/proxyMemory',
-  cpuLimit: 'sidecar.istio.io/proxyCPULimit',
-  memoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
-};
-
-const TRAFFIC_CAPTURE_ANNOTATIONS: Readonly<Record<keyof IstioTrafficCapture, string>> = {
-  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
-  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
-  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
-  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
-  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-};
-
-/** Envoy retry-on tokens Istio accepts (II `supportedRetryOnPolicies`); numeric HTTP codes also pass. */
-const RETRY_ON_TOKENS: ReadonlySet<string> = new Set([
-  '5xx',
-  'gateway-error',
-  'reset',
-  'reset-before-request',
-  'connect-failure',
-  'retriable-4xx',
-  'refused-stream',
-  'retriable-status-codes',
-  'retriable-headers',
-  'envoy-ratelimited',
-  'http3-post-connect-failure',
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-]);
-
 /** Retrying on these repeats a request the service may already have acted on (istio/istio#50506). */
 function isUnsafeRetryOn(token: string): boolean {
   return token === '5xx' || token === 'gateway-error' || /^\d{3}$/.test(token);
@@ -858,10 +827,10 @@ function checkRetries(
   }
   (retries.retryOn ?? []).forEach((token, index) => {
     const at = [...segments, 'retries', 'retryOn', index];
-    if (!RETRY_ON_TOKENS.has(token) && !/^\d{3}$/.test(token)) {
+    if (!SUPPORTED_RETRY_ON.has(token) && !/^\d{3}$/.test(token)) {
       problems.field(
         at,
-        `${JSON.stringify(token)} is not a retry-on condition Istio accepts (${[...RETRY_ON_TOKENS].join(', ')}, or an HTTP status code)`,
+        `${JSON.stringify(token)} is not a retry-on condition Istio accepts (${[...SUPPORTED_RETRY_ON].join(', ')}, or an HTTP status code)`,
       );
     } else if (isUnsafeRetryOn(token) && destination.idempotent !== true) {
       problems.field(

@@ -109,13 +109,14 @@ export function generateDevelopmentCertificates(
   };
 }
 
-interface RsaKeyPair {
+export interface RsaKeyPair {
   publicKey: forge.pki.rsa.PublicKey;
   privateKey: forge.pki.rsa.PrivateKey;
   privateKeyPem: string;
 }
 
-function newRsaKeyPair(): RsaKeyPair {
+/** Node's native generator (fast); node-forge signs certificates with RSA keys only. */
+export function newRsaKeyPair(): RsaKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

@@ -1,11 +1,11 @@
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
 import forge from 'node-forge';
 import { UserError } from '../../errors.js';
-import { loadCertificateFiles } from '../../server/tls.js';
+import { loadCertificateFiles, newRsaKeyPair } from '../../server/tls.js';
 import type { CliIo } from '../io.js';
 
 export const CERTS_USAGE = `Usage: cronguard certs --out DIR [options]
@@ -395,26 +395,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-interface RsaKeyPair {
-  publicKey: forge.pki.rsa.PublicKey;
-  privateKey: forge.pki.rsa.PrivateKey;
-  privateKeyPem: string;
-}
-
-/** Node's native generator (fast); forge signs certificates with RSA keys only. */
-function newRsaKeyPair(): RsaKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return {
-    publicKey: forge.pki.publicKeyFromPem(publicKey),
-    privateKey: forge.pki.privateKeyFromPem(privateKey),
-    privateKeyPem: privateKey,
-  };
 }
 
 /** A positive 128-bit serial (RFC 5280: positive, at most 20 octets, unpredictable). */

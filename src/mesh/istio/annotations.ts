@@ -11,6 +11,7 @@
  * names we do not list yet; the unknown-name finding can be exempted per
  * object until the table catches up.
  */
+import type { IstioProxyResources, IstioTrafficCapture } from '../types.js';
 import { suggestKey } from '../names.js';
 import { ISTIO_VALUE_TYPES, type IstioValueType } from './validate.js';
 
@@ -155,3 +156,21 @@ export function hasIstioPrefix(key: string): boolean {
 export function suggestIstioAnnotation(name: string): string | undefined {
   return suggestKey(name, ISTIO_ANNOTATIONS.keys());
 }
+
+/** Where each `mesh.istio.proxy` setting of a policy is written on the pod template. */
+export const PROXY_RESOURCE_ANNOTATIONS: Readonly<Record<keyof IstioProxyResources, string>> = {
+  cpu: 'sidecar.istio.io/proxyCPU',
+  memory: 'sidecar.istio.io/proxyMemory',
+  cpuLimit: 'sidecar.istio.io/proxyCPULimit',
+  memoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
+};
+
+/** Where each `mesh.istio.traffic` (capture) setting of a policy is written. */
+export const TRAFFIC_CAPTURE_ANNOTATIONS: Readonly<Record<keyof IstioTrafficCapture, string>> = {
+  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
+  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
+  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
+  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
+  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+};

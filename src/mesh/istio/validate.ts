@@ -193,7 +193,8 @@ function cidrListProblem(value: string, starAllowed: boolean): string | undefine
   return undefined;
 }
 
-const GO_BOOLEANS: ReadonlySet<string> = new Set([
+/** What Go's strconv.ParseBool accepts (Linkerd reads its boolean annotations with it). */
+export const GO_BOOLEANS: ReadonlySet<string> = new Set([
   '1',
   't',
   'T',

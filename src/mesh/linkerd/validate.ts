@@ -7,6 +7,7 @@
  * default applies instead. So a typo in `config.linkerd.io/proxy-enable-native-sidecar`
  * quietly leaves a Job's proxy running forever; the messages say "ignores".
  */
+import { GO_BOOLEANS } from '../istio/validate.js';
 import { parseGoDuration } from '../../schedule/go-duration.js';
 import { isValidQuantity } from '../../k8s/quantity.js';
 
@@ -38,21 +39,6 @@ export const LINKERD_VALUE_TYPES: ReadonlyMap<string, LinkerdValueType> = new Ma
   ['config.linkerd.io/proxy-cpu-limit', 'quantity'],
   ['config.linkerd.io/proxy-memory-request', 'quantity'],
   ['config.linkerd.io/proxy-memory-limit', 'quantity'],
-]);
-
-const GO_BOOLEANS: ReadonlySet<string> = new Set([
-  '1',
-  't',
-  'T',
-  'TRUE',
-  'true',
-  'True',
-  '0',
-  'f',
-  'F',
-  'FALSE',
-  'false',
-  'False',
 ]);
 
 /**

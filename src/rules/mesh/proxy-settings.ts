@@ -1,8 +1,12 @@
+import {
+  PROXY_RESOURCE_ANNOTATIONS,
+  TRAFFIC_CAPTURE_ANNOTATIONS,
+} from '../../mesh/istio/annotations.js';
 import type { RuleContext } from '../../engine/context.js';
 import { compareQuantities, parseQuantity } from '../../k8s/quantity.js';
 import { validateIstioAnnotationValue } from '../../mesh/istio/validate.js';
 import { validateLinkerdAnnotationValue } from '../../mesh/linkerd/validate.js';
-import type { IstioProxyResources, IstioTrafficCapture } from '../../mesh/types.js';
+import type { IstioTrafficCapture } from '../../mesh/types.js';
 import type { Rule } from '../rule.js';
 import { applyProxyConfig, reportProxyConfig } from './proxy-config.js';
 import {
@@ -19,22 +23,6 @@ import {
 } from './shared.js';
 
 const RULE_ID = 'mesh-proxy-settings';
-
-const PROXY_RESOURCE_ANNOTATIONS: Readonly<Record<keyof IstioProxyResources, string>> = {
-  cpu: 'sidecar.istio.io/proxyCPU',
-  memory: 'sidecar.istio.io/proxyMemory',
-  cpuLimit: 'sidecar.istio.io/proxyCPULimit',
-  memoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
-};
-
-const TRAFFIC_ANNOTATIONS: Readonly<Record<keyof IstioTrafficCapture, string>> = {
-  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
-  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
-  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
-  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
-  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-};
 
 /**
  * The limit cronguard fills in when a policy sets only a proxy request: Istio
@@ -81,7 +69,7 @@ function istioValues(context: RuleContext, phase: 'requests' | 'limits'): Planne
           istioPlanned(context, PROXY_RESOURCE_ANNOTATIONS[key], value, `mesh.istio.proxy.${key}`),
         );
     }
-    for (const [key, annotation] of Object.entries(TRAFFIC_ANNOTATIONS)) {
+    for (const [key, annotation] of Object.entries(TRAFFIC_CAPTURE_ANNOTATIONS)) {
       const value = istio.traffic?.[key as keyof IstioTrafficCapture];
       if (value !== undefined)
         planned.push(istioPlanned(context, annotation, value, `mesh.istio.traffic.${key}`));
