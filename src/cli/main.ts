@@ -9,6 +9,7 @@ import { policyCheckCommand } from './commands/policy-check.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { serveCommand } from './commands/serve.js';
 import { testCommand } from './commands/test.js';
+import { watchCommand } from './commands/watch.js';
 import type { CliIo } from './io.js';
 
 export const USAGE = `cronguard ${VERSION}: policy engine for Kubernetes CronJobs
@@ -24,6 +25,7 @@ Commands:
   policy check [DIR ...]   validate policy files
   schedule EXPR            explain a schedule: next runs, interval, warnings
   serve                    run the admission webhook over HTTPS (/mutate, /validate, metrics)
+  watch                    watch CronJobs and Jobs and serve their run metrics (/metrics)
   certs --out DIR          a CA, serving certificate, Secret and caBundle for the webhook
   version                  print the version
 
@@ -44,6 +46,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['generate', generateCommand],
   ['policy', policyCommand],
   ['serve', serveCommand],
+  ['watch', watchCommand],
   ['certs', certsCommand],
   ['schedule', scheduleCommand],
   ['version', versionCommand],
