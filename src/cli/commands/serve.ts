@@ -245,7 +245,8 @@ function exampleReview(): unknown {
   };
 }
 
-function waitForTermination(): Promise<string> {
+/** Resolves with the first SIGTERM or SIGINT (long-running commands stop on either). */
+export function waitForTermination(): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onSignal);

@@ -1,3 +1,4 @@
+import { waitForTermination } from './serve.js';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
 import { loadKubeConfig } from '../../kube/config.js';
@@ -128,16 +129,4 @@ function parseLogLevel(text: string | undefined): LogLevel {
     throw new UserError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
   }
   return level;
-}
-
-function waitForTermination(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }
