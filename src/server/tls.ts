@@ -55,18 +55,39 @@ export function generateDevelopmentCertificates(
   options: DevelopmentCertificateOptions,
 ): DevelopmentCertificates {
   const now = options.now ?? new Date();
-  const notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
-  const notAfter = new Date(now.getTime() + VALIDITY_DAYS * 24 * 60 * 60 * 1000);
+  return issueCaAndServingCertificate({
+    caName: `cronguard development CA (${options.service})`,
+    commonName: `${options.service}.${options.namespace}.svc`,
+    hosts: servingCertificateHosts(options),
+    notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
+    notAfter: new Date(now.getTime() + VALIDITY_DAYS * 24 * 60 * 60 * 1000),
+  });
+}
 
+export interface CertificateRequest {
+  /** Common name of the new CA. */
+  caName: string;
+  /** Common name of the serving certificate (clients check SANs, never this). */
+  commonName: string;
+  /** DNS names and IPv4 addresses for subjectAltName. */
+  hosts: readonly string[];
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * A new CA (path length 0) and a serving certificate it signs, for `hosts`. Used by
+ * the development certificate and by `cronguard certs`; the caller decides whether
+ * the CA key is kept.
+ */
+export function issueCaAndServingCertificate(request: CertificateRequest): DevelopmentCertificates {
   const caKeys = newRsaKeyPair();
-  const caSubject = [
-    { name: 'commonName', value: `cronguard development CA (${options.service})` },
-  ];
+  const caSubject = [{ name: 'commonName', value: request.caName }];
   const ca = forge.pki.createCertificate();
   ca.publicKey = caKeys.publicKey;
   ca.serialNumber = randomSerialNumber();
-  ca.validity.notBefore = notBefore;
-  ca.validity.notAfter = notAfter;
+  ca.validity.notBefore = request.notBefore;
+  ca.validity.notAfter = request.notAfter;
   ca.setSubject(caSubject);
   ca.setIssuer(caSubject);
   ca.setExtensions([
@@ -77,13 +98,12 @@ export function generateDevelopmentCertificates(
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
   const serverKeys = newRsaKeyPair();
-  const hosts = servingCertificateHosts(options);
   const server = forge.pki.createCertificate();
   server.publicKey = serverKeys.publicKey;
   server.serialNumber = randomSerialNumber();
-  server.validity.notBefore = notBefore;
-  server.validity.notAfter = notAfter;
-  server.setSubject([{ name: 'commonName', value: `${options.service}.${options.namespace}.svc` }]);
+  server.validity.notBefore = request.notBefore;
+  server.validity.notAfter = request.notAfter;
+  server.setSubject([{ name: 'commonName', value: request.commonName }]);
   server.setIssuer(caSubject);
   server.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
@@ -92,7 +112,7 @@ export function generateDevelopmentCertificates(
     {
       name: 'subjectAltName',
       // type 2 = dNSName, type 7 = iPAddress (RFC 5280 GeneralName tags).
-      altNames: hosts.map((host) =>
+      altNames: request.hosts.map((host) =>
         IPV4.test(host) ? { type: 7, ip: host } : { type: 2, value: host },
       ),
     },
@@ -109,14 +129,14 @@ export function generateDevelopmentCertificates(
   };
 }
 
-export interface RsaKeyPair {
+interface RsaKeyPair {
   publicKey: forge.pki.rsa.PublicKey;
   privateKey: forge.pki.rsa.PrivateKey;
   privateKeyPem: string;
 }
 
 /** Node's native generator (fast); node-forge signs certificates with RSA keys only. */
-export function newRsaKeyPair(): RsaKeyPair {
+function newRsaKeyPair(): RsaKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

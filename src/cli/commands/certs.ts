@@ -1,11 +1,10 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
-import forge from 'node-forge';
 import { UserError } from '../../errors.js';
-import { loadCertificateFiles, newRsaKeyPair } from '../../server/tls.js';
+import { issueCaAndServingCertificate, loadCertificateFiles } from '../../server/tls.js';
 import type { CliIo } from '../io.js';
 
 export const CERTS_USAGE = `Usage: cronguard certs --out DIR [options]
@@ -78,55 +77,15 @@ export function webhookServiceHosts(service: string, namespace: string): string[
  * so it can never issue anything else.
  */
 export function issueWebhookCertificates(options: WebhookCertificateOptions): WebhookCertificates {
-  const notBefore = new Date(options.now.getTime() - CLOCK_SKEW_MS);
-  const notAfter = new Date(options.now.getTime() + options.days * DAY_MS);
-  const caKeys = newRsaKeyPair();
-  const caSubject = [
-    { name: 'commonName', value: `cronguard CA (${options.service}.${options.namespace})` },
-  ];
-  const ca = forge.pki.createCertificate();
-  ca.publicKey = caKeys.publicKey;
-  ca.serialNumber = randomSerialNumber();
-  ca.validity.notBefore = notBefore;
-  ca.validity.notAfter = notAfter;
-  ca.setSubject(caSubject);
-  ca.setIssuer(caSubject);
-  ca.setExtensions([
-    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  ca.sign(caKeys.privateKey, forge.md.sha256.create());
-
-  const serverKeys = newRsaKeyPair();
-  const server = forge.pki.createCertificate();
-  server.publicKey = serverKeys.publicKey;
-  server.serialNumber = randomSerialNumber();
-  server.validity.notBefore = notBefore;
-  server.validity.notAfter = notAfter;
-  server.setSubject([{ name: 'commonName', value: `${options.service}.${options.namespace}.svc` }]);
-  server.setIssuer(caSubject);
-  server.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      // type 2 = dNSName (RFC 5280 GeneralName); the API server checks SANs, never the CN.
-      altNames: webhookServiceHosts(options.service, options.namespace).map((value) => ({
-        type: 2,
-        value,
-      })),
-    },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  server.sign(caKeys.privateKey, forge.md.sha256.create());
-  return {
-    caCert: forge.pki.certificateToPem(ca),
-    cert: forge.pki.certificateToPem(server),
-    key: serverKeys.privateKeyPem,
-  };
+  const issued = issueCaAndServingCertificate({
+    caName: `cronguard CA (${options.service}.${options.namespace})`,
+    commonName: `${options.service}.${options.namespace}.svc`,
+    hosts: webhookServiceHosts(options.service, options.namespace),
+    notBefore: new Date(options.now.getTime() - CLOCK_SKEW_MS),
+    notAfter: new Date(options.now.getTime() + options.days * DAY_MS),
+  });
+  // The CA key is dropped here: the CA can never issue anything else.
+  return { caCert: issued.caCert, cert: issued.cert, key: issued.key };
 }
 
 /**
@@ -395,13 +354,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** A positive 128-bit serial (RFC 5280: positive, at most 20 octets, unpredictable). */
-function randomSerialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return bytes.toString('hex');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
