@@ -201,6 +201,8 @@ export interface FakeKubeApiServerOptions {
   resources?: readonly FakeResource[];
   /** Reuse certificates across servers in one test file (RSA key generation is slow). */
   certificates?: DevelopmentCertificates;
+  /** Plural names of DEFAULT_RESOURCES not to serve, e.g. a cluster without Istio's CRDs. */
+  omitResources?: readonly string[];
 }
 
 /** Where an object lives, for the test controls. */
@@ -264,6 +266,11 @@ export class FakeKubeApiServer {
   private readonly sockets = new Set<Socket>();
   private available = true;
   private versionInfo: FakeVersionInfo;
+  private readonly injectedFailures: {
+    matches: (request: RecordedRequest) => boolean;
+    status: number;
+    remaining: number;
+  }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -272,7 +279,12 @@ export class FakeKubeApiServer {
   ) {
     this.token = options.token ?? randomUUID();
     this.caCert = certificates.caCert;
-    this.resources = [...DEFAULT_RESOURCES, ...(options.resources ?? [])];
+    this.resources = [
+      ...DEFAULT_RESOURCES.filter(
+        (resource) => !(options.omitResources ?? []).includes(resource.resource),
+      ),
+      ...(options.resources ?? []),
+    ];
     for (const resource of this.resources) this.store.set(resource, new Map());
     this.versionInfo = versionInfoFrom(options.version ?? 'v1.31.2');
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
@@ -451,6 +463,15 @@ export class FakeKubeApiServer {
     this.available = available;
   }
 
+  /**
+   * Answers the next `times` API requests that `matches` with an error Status of
+   * `status` (500 InternalError by default), as a flaky API server or webhook would;
+   * other requests are served normally. The requests are still recorded.
+   */
+  failRequests(matches: (request: RecordedRequest) => boolean, times: number, status = 500): void {
+    this.injectedFailures.push({ matches, status, remaining: times });
+  }
+
   setVersion(version: string | FakeVersionInfo): void {
     this.versionInfo = versionInfoFrom(version);
   }
@@ -504,6 +525,16 @@ export class FakeKubeApiServer {
       contentType,
       body,
     });
+    const injected = this.injectedFailures.find(
+      (failure) =>
+        failure.remaining > 0 &&
+        failure.matches(this.requests[this.requests.length - 1] as RecordedRequest),
+    );
+    if (injected !== undefined) {
+      injected.remaining -= 1;
+      sendStatus(response, new ApiError(injected.status, 'InternalError', 'injected failure'));
+      return;
+    }
     if (!this.available) {
       sendStatus(
         response,

@@ -5,12 +5,11 @@ import { asText, isPlainObject, type KubeObject } from '../../k8s/types.js';
 import { loadManifests, type ManifestDocument } from '../../manifests/index.js';
 import {
   generateTraffic,
-  resolveDestinations,
+  selectDestinations,
   type IstioNetworkingApiVersion,
 } from '../../mesh/traffic/index.js';
 import { DESTINATIONS_ANNOTATION, type TrafficDestination } from '../../mesh/types.js';
-import { matchPolicy } from '../../policy/match.js';
-import type { Policy, PolicySet } from '../../policy/types.js';
+import type { PolicySet } from '../../policy/types.js';
 import { printInputErrors } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { parseNamespaceLabels } from '../options.js';
@@ -154,8 +153,12 @@ function collectCronJobs(
     const declared = object.metadata?.namespace;
     const namespace =
       typeof declared === 'string' && declared !== '' ? declared : flags.defaultNamespace;
-    const policy = trafficPolicyFor(policySet, object, namespace, namespaceLabels.get(namespace));
-    const resolved = resolveDestinations(object, policy?.spec.mesh?.traffic ?? [], flags);
+    const { policy, ...resolved } = selectDestinations(policySet, object, {
+      namespace,
+      namespaceLabels: namespaceLabels.get(namespace),
+      defaultNamespace: flags.defaultNamespace,
+      clusterDomain: flags.clusterDomain,
+    });
     for (const message of resolved.problems) {
       const where = message.startsWith('annotation')
         ? document.locate(`/metadata/annotations/${DESTINATIONS_ANNOTATION.replace('/', '~1')}`)
@@ -168,28 +171,6 @@ function collectCronJobs(
       cronJobs.push({ document, object, namespace, destinations: resolved.destinations });
   }
   return { cronJobs, problems };
-}
-
-/**
- * The highest-priority matching policy with a mesh.traffic list. Policies are
- * ordered by priority (then name) already, so the first match is the one.
- */
-function trafficPolicyFor(
-  policySet: PolicySet,
-  object: KubeObject,
-  namespace: string,
-  namespaceLabels: Readonly<Record<string, string>> | undefined,
-): Policy | undefined {
-  return policySet.policies.find(
-    (policy) =>
-      policy.spec.mesh?.traffic !== undefined &&
-      matchPolicy(policy, 'CronJob', {
-        object,
-        operation: 'CREATE',
-        namespace,
-        namespaceLabels,
-      }).matched,
-  );
 }
 
 function dump(object: KubeObject): string {

@@ -20,6 +20,12 @@ export {
   type TrafficProblem,
   type TrafficResult,
 } from './generate.js';
+export {
+  selectDestinations,
+  trafficPolicyFor,
+  type SelectDestinationsContext,
+  type SelectedDestinations,
+} from './select.js';
 export { formatMilliseconds, parseTrafficDuration, type DurationResult } from './duration.js';
 export { normalizeHost, type HostResult } from './names.js';
 export {
