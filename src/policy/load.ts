@@ -103,8 +103,18 @@ export function loadPolicies(
   const loaded: LoadedPolicy[] = [];
   let documentCount = 0;
 
+  let totalCharacters = 0;
+
   for (const source of sources) {
     if (errors.length >= MAX_ERRORS_TOTAL) break;
+    // Checked before parsing: the cost of parsing is what the limits bound.
+    const tooLarge = sourceSizeError(source, totalCharacters);
+    if (tooLarge !== undefined) {
+      errors.push(tooLarge.error);
+      if (tooLarge.stop) return finish([], errors);
+      continue;
+    }
+    totalCharacters += source.text.length;
     const parsed = parseManifestText(source.text, source.file);
     for (const inputError of parsed.errors) {
       errors.push({ ...inputError.location, message: inputError.message });
@@ -136,6 +146,27 @@ export function loadPolicies(
     loaded.map((entry) => entry.policy),
     errors,
   );
+}
+
+/**
+ * Why a policy text is too large to parse, alone or after `loadedCharacters` of
+ * earlier ones; `stop` when no later text can be read either.
+ */
+function sourceSizeError(
+  source: PolicySource,
+  loadedCharacters: number,
+): { error: PolicyError; stop: boolean } | undefined {
+  const at = { file: source.file, line: 1, column: 1 };
+  const { maxSourceCharacters, maxTotalCharacters } = POLICY_LIMITS;
+  if (source.text.length > maxSourceCharacters) {
+    const message = `policy file too large: ${source.text.length} characters, the limit is ${maxSourceCharacters} per file`;
+    return { error: { ...at, message }, stop: false };
+  }
+  if (loadedCharacters + source.text.length > maxTotalCharacters) {
+    const message = `policy files too large together: more than ${maxTotalCharacters} characters with this one; it and any after it were not read`;
+    return { error: { ...at, message }, stop: true };
+  }
+  return undefined;
 }
 
 /** `file:line:column: message`, the form editors and terminals turn into links. */

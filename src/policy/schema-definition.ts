@@ -31,6 +31,10 @@ export const POLICY_LIMITS = Object.freeze({
   maxGlobStars: 16,
   maxDepth: 32,
   maxStringLength: 1024,
+  /** One policy text (file), in characters; the file reader's 4 MiB byte cap is never looser. */
+  maxSourceCharacters: 4 * 1024 * 1024,
+  /** All policy texts loaded together: bounds parse time whatever the number of files. */
+  maxTotalCharacters: 16 * 1024 * 1024,
 });
 
 /** Apply modes that carry a value in a field setting: `concurrencyPolicy: {default: Forbid}`. */

@@ -8,6 +8,7 @@ import {
   type DecodedReview,
   type WebhookType,
 } from '../admission/index.js';
+import { WORKLOAD_KINDS } from '../k8s/types.js';
 import type { ClusterFacts } from '../mesh/types.js';
 import type { PolicySet } from '../policy/types.js';
 import { parseGoDuration } from '../schedule/index.js';
@@ -26,6 +27,8 @@ const MAX_DISCARD_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BUDGET_MS = 10_000;
 /** Time kept for sending the answer and for the network; an answer later than this is late. */
 const BUDGET_MARGIN_MS = 100;
+/** Longest request-supplied text in one log field; a DNS subdomain name (253) fits whole. */
+export const MAX_LOGGED_TEXT = 512;
 
 /** What the handler reads on every request; the server swaps fields in place. */
 export interface WebhookState {
@@ -124,7 +127,11 @@ function handleAdmission(
       { webhook, operation: '', kind: '', decision: 'bad_request', dryRun: false },
       (clock() - started) / 1000,
     );
-    options.logger.log('debug', 'rejected request', { webhook, status, reason: message });
+    options.logger.log('debug', 'rejected request', {
+      webhook,
+      status,
+      reason: loggedText(message),
+    });
   };
 
   if (!isJsonContentType(request.headers['content-type'])) {
@@ -218,7 +225,7 @@ function answerReview(
     metrics.recordBudgetExceeded(webhook);
     logger.log('warn', 'admission exceeded the request budget', {
       webhook,
-      uid: review.uid,
+      uid: loggedText(review.uid),
       elapsedMs: Math.round(elapsedMs),
       budgetMs: timing.budgetMs,
     });
@@ -246,7 +253,8 @@ function answerReview(
     {
       webhook,
       operation: review.operation,
-      kind: outcome?.kind ?? review.kind?.kind ?? '',
+      // A metric label: request.kind is the caller's text, so only the evaluated kinds pass.
+      kind: outcome?.kind ?? WORKLOAD_KINDS.find((kind) => kind === review.kind?.kind) ?? 'other',
       decision,
       dryRun: review.dryRun,
     },
@@ -285,20 +293,30 @@ function logDecision(
   if (!logger.enabled(level)) return;
   logger.log(level, failure === undefined ? 'admission decision' : 'admission failed', {
     webhook,
-    uid: review.uid,
+    uid: loggedText(review.uid),
     operation: review.operation,
-    kind: outcome?.kind ?? review.kind?.kind,
-    namespace: outcome?.namespace ?? review.namespace,
-    name: outcome?.name ?? review.name,
+    kind: loggedText(outcome?.kind ?? review.kind?.kind),
+    namespace: loggedText(outcome?.namespace ?? review.namespace),
+    name: loggedText(outcome?.name ?? review.name),
     dryRun: review.dryRun,
     decision,
     // One entry per change in the outcome; the log only needs which rules acted.
     mutatedRules: [...new Set(outcome?.mutatedRules)].join(',') || undefined,
     findings: outcome?.findings.length,
-    skipReason: outcome?.skipReason,
+    skipReason: loggedText(outcome?.skipReason),
     error: failure,
     durationMs: Math.round(seconds * 1e6) / 1e3,
   });
+}
+
+/**
+ * Text from the request as it goes into a log field. Names, namespaces and uids are
+ * short in anything the API server sends, but a hostile caller's may be megabytes; cut,
+ * one request cannot write megabytes of log (found by test/fuzz/admission-fuzz.test.ts).
+ */
+export function loggedText(text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= MAX_LOGGED_TEXT) return text;
+  return `${text.slice(0, MAX_LOGGED_TEXT)}…(${text.length} characters)`;
 }
 
 /** `?timeout=10s` as sent by the API server; missing or unparsable means the default. */

@@ -11,7 +11,10 @@ export function reviewOf(
   overrides: Record<string, unknown> = {},
   apiVersion = 'admission.k8s.io/v1',
 ): Record<string, unknown> {
-  const kind = (object as { kind?: string } | null)?.kind ?? 'CronJob';
+  // The API server names the kind after the resource, never after the body, so it is
+  // always a string even when the object's own `kind` is something else entirely.
+  const declared = (object as { kind?: unknown } | null)?.kind;
+  const kind = typeof declared === 'string' ? declared : 'CronJob';
   return {
     apiVersion,
     kind: 'AdmissionReview',
