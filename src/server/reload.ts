@@ -5,7 +5,6 @@ import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { readPolicyDirectories } from '../policy/index.js';
 import type { PolicySet } from '../policy/types.js';
-import type { WebhookState } from './app.js';
 import { fingerprintFiles, messageOf, watchForChanges, type ChangeWatch } from './file-watch.js';
 import type { Logger } from './log.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -30,16 +29,24 @@ export interface CertificateReloadOptions {
   debounceMs?: number;
 }
 
+/** Where a policy reload's outcome goes: the webhook's state, the watcher's engine. */
+export interface PolicySetSink {
+  /** A changed set that loaded completely; takes effect with this call. */
+  accept(policySet: PolicySet): void;
+  /** A changed set that did not load; the caller keeps the last good one. */
+  refuse(error: unknown): void;
+}
+
 /**
- * Watches the policy paths and swaps each set that loads into `state` with one
- * assignment: a request reads `state.policySet` once when it starts, so it keeps
- * the set it started with. A set that does not load is refused as a whole and the
- * last good one stays in force (readiness is unaffected).
+ * Watches the policy paths and hands each set that loads to `sink.accept` (the
+ * webhook swaps it into its state with one assignment: a request reads
+ * `state.policySet` once when it starts, so it keeps the set it started with). A
+ * set that does not load is refused as a whole and the last good one stays in
+ * force (readiness is unaffected).
  */
 export async function watchPolicies(
   options: PolicyReloadOptions,
-  state: WebhookState,
-  metrics: WebhookMetrics,
+  sink: PolicySetSink,
   logger: Logger,
 ): Promise<ChangeWatch> {
   const reload = async (): Promise<void> => {
@@ -47,7 +54,7 @@ export async function watchPolicies(
     try {
       policySet = await options.load(options.paths);
     } catch (error) {
-      metrics.policyReloadErrors.inc();
+      sink.refuse(error);
       logger.log('error', 'changed policy set refused; the last good set stays in force', {
         error: messageOf(error),
         // file:line:column: message, one per problem, so the log points at the fix.
@@ -55,8 +62,7 @@ export async function watchPolicies(
       });
       return;
     }
-    state.policySet = policySet;
-    metrics.policiesLoaded.set(policySet.policies.length);
+    sink.accept(policySet);
     logger.log('info', 'policy set reloaded', {
       policies: policySet.policies.length,
       versions: policySet.policies.map((policy) => `${policy.name}@${policy.version}`).join(','),
@@ -85,13 +91,20 @@ export function watchCertificate(
   metrics: WebhookMetrics,
   logger: Logger,
 ): Promise<ChangeWatch> {
+  // The change check and the load read the files at different moments, so one
+  // rotation can be seen twice (first as a half-written pair); the pair already
+  // installed is not installed, counted or logged again.
+  let installed: string | undefined;
   const reload = async (): Promise<void> => {
     let notAfter: Date;
     let serial: string;
     try {
       const { cert, key } = await loadCertificateFiles(options.certPath, options.keyPath);
+      const pair = createHash('sha256').update(cert).update('\u0000').update(key).digest('hex');
+      if (pair === installed) return;
       const certificate = new X509Certificate(cert);
       https.setSecureContext({ cert, key, minVersion: MIN_TLS_VERSION });
+      installed = pair;
       notAfter = new Date(certificate.validTo);
       serial = certificate.serialNumber;
     } catch (error) {
