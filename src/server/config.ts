@@ -46,6 +46,8 @@ export interface ServerConfig {
   kubeconfigPath: string | undefined;
   /** Kubernetes version to assume ("1.31"); undefined: ask the API server, if connected. */
   kubernetesVersion: string | undefined;
+  /** Run the companion watcher in this process, serving its metrics on this port; undefined: do not. */
+  watchMetricsPort: number | undefined;
 }
 
 export const CLUSTER_MODES = ['auto', 'off'] as const;
@@ -92,10 +94,17 @@ Options (environment variable in brackets; flags win):
   --kubernetes-version V
                         Kubernetes version to assume (e.g. 1.31) instead of asking
                         the API server; decides native sidecars for mesh policies
-                        [CRONGUARD_KUBERNETES_VERSION]`;
+                        [CRONGUARD_KUBERNETES_VERSION]
+  --watch               also run the companion watcher (cronguard watch) in this
+                        process; needs cluster credentials. Its other settings come
+                        from its environment variables (cronguard watch --help)
+                        [CRONGUARD_WATCH=true]
+  --watch-metrics-port N
+                        the watcher's /metrics, /healthz and /readyz (default 9091)
+                        [CRONGUARD_WATCH_METRICS_PORT]`;
 
 /** RFC 1123 label, as Kubernetes requires for service and namespace names. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Reads flags and environment once, validates every value and returns a frozen
@@ -127,6 +136,8 @@ export function parseServerConfig(
       cluster: { type: 'string' },
       kubeconfig: { type: 'string' },
       'kubernetes-version': { type: 'string' },
+      watch: { type: 'boolean' },
+      'watch-metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -215,6 +226,16 @@ export function parseServerConfig(
         1,
         3600,
       ) * 1000,
+    watchMetricsPort:
+      values.watch === true ||
+      parseChoice('CRONGUARD_WATCH', nonEmpty(env.CRONGUARD_WATCH), ['true', 'false'], 'false') ===
+        'true'
+        ? parsePort(
+            '--watch-metrics-port',
+            pick(values['watch-metrics-port'], 'CRONGUARD_WATCH_METRICS_PORT'),
+            9091,
+          )
+        : undefined,
     ...clusterSettings(
       pick(values.cluster, 'CRONGUARD_CLUSTER'),
       pick(values.kubeconfig, 'CRONGUARD_KUBECONFIG'),
@@ -224,19 +245,30 @@ export function parseServerConfig(
   if (config.port !== 0 && config.port === config.metricsPort) {
     throw new UserError(`--port and --metrics-port must differ, both are ${config.port}`);
   }
+  if (config.watchMetricsPort !== undefined) {
+    if (config.cluster === 'off') {
+      throw new UserError('--watch needs the cluster and --cluster is off: drop one of them');
+    }
+    const taken = [config.port, config.metricsPort].filter((port) => port !== 0);
+    if (config.watchMetricsPort !== 0 && taken.includes(config.watchMetricsPort)) {
+      throw new UserError(
+        `--watch-metrics-port must differ from --port and --metrics-port, got ${config.watchMetricsPort}`,
+      );
+    }
+  }
   if (config.tls !== undefined) Object.freeze(config.tls);
   return Object.freeze(config);
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function parsePort(flag: string, text: string | undefined, fallback: number): number {
+export function parsePort(flag: string, text: string | undefined, fallback: number): number {
   return parseInteger(flag, text, fallback, 0, 65535);
 }
 
-function parseInteger(
+export function parseInteger(
   flag: string,
   text: string | undefined,
   fallback: number,
@@ -251,7 +283,7 @@ function parseInteger(
   return value;
 }
 
-function parseChoice<T extends string>(
+export function parseChoice<T extends string>(
   flag: string,
   text: string | undefined,
   choices: readonly T[],
@@ -266,7 +298,7 @@ function parseChoice<T extends string>(
 }
 
 /** `1.31`, `v1.31` or `v1.31.2`, kept as `major.minor`. */
-function parseKubernetesVersion(value: string | undefined): string | undefined {
+export function parseKubernetesVersionFlag(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const match = /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(value.trim());
   if (match === null) {
@@ -284,5 +316,9 @@ function clusterSettings(
   if (cluster === 'off' && kubeconfigPath !== undefined) {
     throw new UserError('--kubeconfig has no effect with --cluster off: drop one of them');
   }
-  return { cluster, kubeconfigPath, kubernetesVersion: parseKubernetesVersion(kubernetesVersion) };
+  return {
+    cluster,
+    kubeconfigPath,
+    kubernetesVersion: parseKubernetesVersionFlag(kubernetesVersion),
+  };
 }

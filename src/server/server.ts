@@ -12,6 +12,7 @@ import {
   MIN_TLS_VERSION,
   watchCertificate,
   watchPolicies,
+  type PolicySetSink,
   type CertificateReloadOptions,
   type PolicyReloadOptions,
 } from './reload.js';
@@ -103,7 +104,16 @@ export async function startWebhookServer(
   const watches: ChangeWatch[] = [];
   try {
     if (options.policyReload !== undefined) {
-      watches.push(await watchPolicies(options.policyReload, state, metrics, options.logger));
+      const sink: PolicySetSink = {
+        accept(policySet) {
+          state.policySet = policySet;
+          metrics.policiesLoaded.set(policySet.policies.length);
+        },
+        refuse() {
+          metrics.policyReloadErrors.inc();
+        },
+      };
+      watches.push(await watchPolicies(options.policyReload, sink, options.logger));
     }
     if (options.certificateReload !== undefined) {
       watches.push(

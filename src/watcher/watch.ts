@@ -7,10 +7,22 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { Gauge, Counter } from 'prom-client';
 import { UserError } from '../errors.js';
 import type { KubeObject } from '../k8s/types.js';
 import { createResilientInformer, type ResilientInformer } from '../kube/informer.js';
+import { startLeaderElection, type LeaderElection } from '../kube/leader-election.js';
+import { startNamespaceCache } from '../kube/namespace-cache.js';
+import { fetchKubernetesVersion } from '../kube/version.js';
+import type { TrafficOptions } from '../mesh/traffic/index.js';
+import type { PolicySet } from '../policy/types.js';
+import type { ChangeWatch } from '../server/file-watch.js';
+import { messageOf } from '../server/file-watch.js';
 import type { Logger } from '../server/log.js';
+import { watchPolicies, type PolicyReloadOptions } from '../server/reload.js';
+import { startPolicyAuditor, type PolicyAuditor } from './audit/auditor.js';
+import { ALWAYS_LEADER, SettableWriteGate, type WriteGate } from './leadership.js';
+import { startMeshReconciler, type MeshReconciler } from './mesh/reconciler.js';
 import { WatcherMetrics } from './metrics.js';
 import { RunTracker } from './runs/index.js';
 
@@ -25,13 +37,38 @@ export interface WatcherOptions {
   tickIntervalMs: number;
   /** The clock; tests may pin it. */
   now?: () => Date;
+  /** Policies for the mesh reconciler and the audit; without them the watcher only measures runs. */
+  policies?: WatcherPolicies;
+  /** Reconcile Istio VirtualServices/DestinationRules (needs policies). Default true when policies are given. */
+  meshReconcile?: boolean;
+  traffic?: TrafficOptions;
+  /** Publish PolicyReports (needs policies). Default true when policies are given. */
+  audit?: boolean;
+  auditIntervalMs?: number;
+  /** Kubernetes version for the engine ("1.31"); asked from the API server when absent. */
+  kubernetesVersion?: string;
+  /** Elect a leader among replicas with this Lease; absent: this process always writes. */
+  leaderElection?: { namespace: string; name: string; identity: string };
+}
+
+export interface WatcherPolicies {
+  initial: PolicySet;
+  /** Watch these paths and swap in sets that load; absent for the built-in set. */
+  reload?: PolicyReloadOptions;
 }
 
 export interface Watcher {
   /** The port actually bound (useful with metricsPort 0). */
   readonly metricsPort: number;
   readonly metrics: WatcherMetrics;
-  /** Stops the informers, the tick and the HTTP server. */
+  /** True while this replica may write (always, without leader election). */
+  isLeader(): boolean;
+  /**
+   * Resolves once the informers have synced and the first mesh reconcile and audit
+   * are idle (immediately idle on a replica that is not the leader).
+   */
+  initialSync(): Promise<void>;
+  /** Stops the informers, the writers, the tick and the HTTP server; releases the Lease. */
   close(): Promise<void>;
 }
 
@@ -54,17 +91,21 @@ interface Resource {
 }
 
 /**
- * Starts the run-metrics watcher: informers on CronJobs, Jobs and Job pods feed a
- * RunTracker, a timer ticks it, and a plain-HTTP server serves /metrics, /healthz
- * (the process is up) and /readyz (every informer has loaded its first list).
- * Writes nothing to the cluster: it needs list+watch on cronjobs, jobs and pods only.
+ * Starts the companion watcher. Informers on CronJobs, Jobs and Job pods feed a
+ * RunTracker (run metrics); with policies, the same CronJob cache also feeds the
+ * mesh reconciler (VirtualServices/DestinationRules) and the policy auditor
+ * (PolicyReports), which write only while this replica holds the Lease. A
+ * plain-HTTP server serves /metrics, /healthz (the process is up) and /readyz
+ * (every informer has loaded its first list) on every replica.
  */
 export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
   const now = options.now ?? (() => new Date());
-  const { logger } = options;
+  const { logger, kubeConfig } = options;
+  const startedAt = performance.now();
   // The gauges are read at scrape time only, after the tracker below exists.
   const metrics: WatcherMetrics = new WatcherMetrics(() => tracker.gauges(now()));
   const tracker: RunTracker = new RunTracker({ startedAt: now(), sink: metrics });
+  const own = watcherMetrics(metrics);
 
   let informers: ResilientInformer<KubernetesObject>[] = [];
   const server = createHealthAndMetricsServer(
@@ -85,9 +126,13 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
       resolve();
     });
   });
-  informers = resourcesOf(options.kubeConfig).flatMap((resource) =>
+
+  const writers = await startWriters(options, metrics, own, (namespace) =>
+    cronJobsOf(informers, namespace),
+  );
+  informers = resourcesOf(kubeConfig).flatMap((resource) =>
     (options.namespaces.length === 0 ? [undefined] : options.namespaces).map((namespace) =>
-      startInformer(options.kubeConfig, resource, namespace, tracker, now, logger),
+      startInformer(kubeConfig, resource, namespace, tracker, now, logger, writers),
     ),
   );
   const ticker = setInterval(() => {
@@ -96,11 +141,37 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
   ticker.unref();
   const metricsPort = (server.address() as AddressInfo).port;
 
+  let stopped = false;
+  const initialSync = (async () => {
+    await Promise.all([
+      ...informers.map((informer) => informer.whenSynced()),
+      writers.namespacesSynced(),
+    ]);
+    if (stopped) return;
+    // Writers plan from the caches, so they start only once the caches are complete:
+    // before that, a CronJob not listed yet would look deleted and its objects orphaned.
+    writers.mesh?.start();
+    writers.audit?.start();
+    await Promise.all([writers.mesh?.idle(), writers.audit?.idle()]);
+    const seconds = (performance.now() - startedAt) / 1000;
+    own.initialSync.set(seconds);
+    logger.log('info', 'first full sync done', {
+      seconds: Math.round(seconds * 1000) / 1000,
+      cronJobs: cronJobsOf(informers, undefined).length,
+      leader: writers.gate.isLeader(),
+    });
+  })();
+
   return {
     metricsPort,
     metrics,
+    isLeader: () => writers.gate.isLeader(),
+    initialSync: () => initialSync,
     async close() {
+      stopped = true;
       clearInterval(ticker);
+      // Writers first: leadership is released only after the last write has finished.
+      await writers.stop();
       await Promise.all(informers.map((informer) => informer.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => {
@@ -111,6 +182,185 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     },
   };
 }
+
+interface OwnMetrics {
+  initialSync: Gauge;
+  leader: Gauge;
+  policiesLoaded: Gauge;
+  policyReloadErrors: Counter;
+}
+
+/** The watcher's own health metrics, beside the run metrics in the same registry. */
+function watcherMetrics(metrics: WatcherMetrics): OwnMetrics {
+  const registers = [metrics.registry];
+  return {
+    initialSync: new Gauge({
+      name: 'cronguard_watcher_initial_sync_seconds',
+      help: 'Seconds from start until the informers had synced and the first mesh reconcile and audit were done; absent until then.',
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'cronguard_watcher_leader',
+      help: '1 while this replica holds the Lease and writes (always 1 without --leader-elect), else 0.',
+      registers,
+    }),
+    policiesLoaded: new Gauge({
+      name: 'cronguard_policies_loaded',
+      help: 'Policies in the set in force.',
+      registers,
+    }),
+    policyReloadErrors: new Counter({
+      name: 'cronguard_policy_reload_errors_total',
+      help: 'Changed policy sets refused because they did not load; the last good set stays in force.',
+      registers,
+    }),
+  };
+}
+
+interface Writers {
+  gate: WriteGate;
+  mesh: MeshReconciler | undefined;
+  audit: PolicyAuditor | undefined;
+  namespacesSynced(): Promise<void>;
+  cronJobChanged(namespace: string): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Leader election, the namespace label cache, policy reloads, the mesh reconciler
+ * and the auditor: everything that exists only when the watcher has policies.
+ */
+async function startWriters(
+  options: WatcherOptions,
+  metrics: WatcherMetrics,
+  own: OwnMetrics,
+  cronJobs: (namespace: string | undefined) => readonly KubeObject[],
+): Promise<Writers> {
+  const { logger, kubeConfig } = options;
+  const policies = options.policies;
+  const meshEnabled = policies !== undefined && (options.meshReconcile ?? true);
+  const auditEnabled = policies !== undefined && (options.audit ?? true);
+  if (!meshEnabled && !auditEnabled) {
+    own.leader.set(1);
+    return {
+      gate: ALWAYS_LEADER,
+      mesh: undefined,
+      audit: undefined,
+      namespacesSynced: () => Promise.resolve(),
+      cronJobChanged: () => undefined,
+      stop: () => Promise.resolve(),
+    };
+  }
+
+  let policySet = policies?.initial ?? { policies: [] };
+  own.policiesLoaded.set(policySet.policies.length);
+  const namespaceCache = startNamespaceCache(kubeConfig, { logger });
+  let kubernetesVersion = options.kubernetesVersion;
+  if (kubernetesVersion === undefined) {
+    try {
+      kubernetesVersion = await fetchKubernetesVersion(kubeConfig);
+    } catch (error) {
+      // The engine then assumes a recent cluster, as the webhook does.
+      logger.log('warn', 'cannot read the Kubernetes version; assuming a recent one', {
+        error: messageOf(error),
+      });
+    }
+  }
+
+  let gate: WriteGate = ALWAYS_LEADER;
+  let election: LeaderElection | undefined;
+  if (options.leaderElection !== undefined) {
+    const settable = new SettableWriteGate(false);
+    gate = settable;
+    election = startLeaderElection({
+      kubeConfig,
+      ...options.leaderElection,
+      gate: settable,
+      logger,
+    });
+  }
+  own.leader.set(gate.isLeader() ? 1 : 0);
+  const unsubscribe = gate.onChange((leading) => {
+    own.leader.set(leading ? 1 : 0);
+  });
+
+  const shared = {
+    kubeConfig,
+    namespaces: options.namespaces,
+    cronJobs,
+    policies: () => policySet,
+    namespaceLabels: (namespace: string) => namespaceCache.labelsFor(namespace),
+    gate,
+    logger,
+    registry: metrics.registry,
+  };
+  const mesh = meshEnabled
+    ? startMeshReconciler({
+        ...shared,
+        ...(options.traffic === undefined ? {} : { traffic: options.traffic }),
+      })
+    : undefined;
+  const audit = auditEnabled
+    ? startPolicyAuditor({
+        ...shared,
+        kubernetesVersion: () => kubernetesVersion,
+        ...(options.auditIntervalMs === undefined ? {} : { intervalMs: options.auditIntervalMs }),
+      })
+    : undefined;
+
+  let policyWatch: ChangeWatch | undefined;
+  if (policies?.reload !== undefined) {
+    policyWatch = await watchPolicies(
+      policies.reload,
+      {
+        accept(next) {
+          policySet = next;
+          own.policiesLoaded.set(next.policies.length);
+          mesh?.policiesChanged();
+          audit?.policiesChanged();
+        },
+        refuse() {
+          own.policyReloadErrors.inc();
+        },
+      },
+      logger,
+    );
+  }
+
+  return {
+    gate,
+    mesh,
+    audit,
+    namespacesSynced: () => namespaceCache.whenSynced(),
+    cronJobChanged(namespace) {
+      mesh?.cronJobChanged(namespace);
+      audit?.cronJobChanged(namespace);
+    },
+    async stop() {
+      await policyWatch?.close();
+      await Promise.all([mesh?.stop(), audit?.stop()]);
+      await election?.stop();
+      unsubscribe();
+      await namespaceCache.stop();
+    },
+  };
+}
+
+/** CronJobs in the informer caches: of one namespace, or of all watched ones. */
+function cronJobsOf(
+  informers: readonly ResilientInformer<KubernetesObject>[],
+  namespace: string | undefined,
+): KubeObject[] {
+  const found: KubeObject[] = [];
+  for (const informer of informers) {
+    if (!cronJobInformers.has(informer)) continue;
+    for (const object of informer.cache.list(namespace)) found.push(object as KubeObject);
+  }
+  return found;
+}
+
+/** Which informers hold CronJobs (set when they are created). */
+const cronJobInformers = new WeakSet<ResilientInformer<KubernetesObject>>();
 
 function resourcesOf(kubeConfig: KubeConfig): Resource[] {
   const batch = kubeConfig.makeApiClient(BatchV1Api);
@@ -190,6 +440,7 @@ function startInformer(
   tracker: RunTracker,
   now: () => Date,
   logger: Logger,
+  writers: Pick<Writers, 'cronJobChanged'>,
 ): ResilientInformer<KubernetesObject> {
   const scope = namespace ?? 'all namespaces';
   const informer = createResilientInformer<KubernetesObject>({
@@ -222,8 +473,10 @@ function startInformer(
   const upsert = (object: KubernetesObject): void => {
     const kube = object as KubeObject;
     // The receive time places suspend/resume; the tracker has no clock of its own.
-    if (resource.kind === 'CronJob') tracker.upsertCronJob(kube, now());
-    else if (resource.kind === 'Job') tracker.upsertJob(kube);
+    if (resource.kind === 'CronJob') {
+      tracker.upsertCronJob(kube, now());
+      writers.cronJobChanged(kube.metadata?.namespace ?? '');
+    } else if (resource.kind === 'Job') tracker.upsertJob(kube);
     else tracker.upsertPod(kube);
   };
   informer.on('add', upsert);
@@ -232,14 +485,17 @@ function startInformer(
     const name = object.metadata?.name ?? '';
     const objectNamespace = object.metadata?.namespace ?? '';
     const uid = object.metadata?.uid ?? '';
-    if (resource.kind === 'CronJob') tracker.deleteCronJob(objectNamespace, name);
-    else if (resource.kind === 'Job') {
+    if (resource.kind === 'CronJob') {
+      tracker.deleteCronJob(objectNamespace, name);
+      writers.cronJobChanged(objectNamespace);
+    } else if (resource.kind === 'Job') {
       tracker.deleteJob(objectNamespace, name, uid, {
         finalState: object as KubeObject,
         at: now(),
       });
     } else tracker.deletePod(objectNamespace, name, uid);
   });
+  if (resource.kind === 'CronJob') cronJobInformers.add(informer);
   informer.start();
   return informer;
 }

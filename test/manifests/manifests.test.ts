@@ -285,6 +285,19 @@ describe.skipIf(!HAS_KUBECTL)('rendered manifests (kubectl kustomize)', () => {
       expect(watcherArgs.slice(0, 2)).toEqual(['watch', '--leader-elect']);
       expect(watcherArgs).toContain('--metrics-port=9090');
       expect(at(container(watcher), 'ports', 0, 'containerPort')).toBe(9090);
+      // The same policies as the webhook, from the mounted ConfigMap.
+      expect(watcherArgs).toContain('--policies=/etc/cronguard/policies');
+      expect(at(container(watcher), 'volumeMounts')).toContainEqual(
+        expect.objectContaining({ name: 'policies', mountPath: '/etc/cronguard/policies' }),
+      );
+      expect(at(container(watcher), 'livenessProbe', 'httpGet')).toMatchObject({
+        path: '/healthz',
+        port: 'metrics',
+      });
+      expect(at(container(watcher), 'readinessProbe', 'httpGet')).toMatchObject({
+        path: '/readyz',
+        port: 'metrics',
+      });
     });
   });
 

@@ -316,7 +316,7 @@ describe('cronguard watch', () => {
     expect(out.stderr).toContain(join(home, '.kube', 'config'));
   });
 
-  it('serves with --kubeconfig, accepts --leader-elect, and stops when asked', async () => {
+  it('serves with --kubeconfig, leads with --leader-elect, and releases the Lease when asked to stop', async () => {
     const kubeconfig = await server.writeKubeconfig();
     let stop: (reason: string) => void = () => undefined;
     const stopped = new Promise<string>((resolve) => (stop = resolve));
@@ -331,6 +331,8 @@ describe('cronguard watch', () => {
         '--host',
         '127.0.0.1',
         '--leader-elect',
+        '--lease-namespace',
+        'team',
       ],
       cliIo,
     );
@@ -339,8 +341,79 @@ describe('cronguard watch', () => {
       expect(match).not.toBeNull();
       return Number(match?.[1]);
     });
-    expect(out.stdout).toContain('no leadership is needed yet');
+    expect(out.stdout).toContain('"leaderElection":"team/cronguard-watcher as ');
     await eventually(async () => (await get(port, '/readyz')).status === 200);
+    await eventually(async () => {
+      expect(sample(await scrape(port), 'cronguard_watcher_leader', {})).toBe(1);
+    });
+    const lease = server.get({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      namespace: 'team',
+      name: 'cronguard-watcher',
+    });
+    expect(lease?.spec).toMatchObject({ holderIdentity: expect.stringMatching(/.+/) as unknown });
+    stop('test done');
+    expect(await exited).toBe(0);
+    expect(out.stdout).toContain('"msg":"stopped"');
+    // Released on the way out, so another replica takes over at once.
+    const released = server.get({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      namespace: 'team',
+      name: 'cronguard-watcher',
+    });
+    expect((released?.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '').toBe(
+      '',
+    );
+  });
+});
+
+describe('cronguard serve --watch', () => {
+  it('runs the webhook and the watcher in one process and stops both', async () => {
+    const kubeconfig = await server.writeKubeconfig();
+    const devCertDir = await mkdtemp(join(tmpdir(), 'cronguard-serve-watch-'));
+    let stop: (reason: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const out = { stdout: '', stderr: '' };
+    const exited = run(
+      [
+        'serve',
+        '--watch',
+        '--kubeconfig',
+        kubeconfig,
+        '--port',
+        '0',
+        '--metrics-port',
+        '0',
+        '--watch-metrics-port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--dev-cert-dir',
+        devCertDir,
+      ],
+      {
+        stdout: (text: string) => (out.stdout += text),
+        stderr: (text: string) => (out.stderr += text),
+        readStdin: () => Promise.resolve(''),
+        writeFile: () => Promise.resolve(),
+        isTTY: false,
+        env: {},
+        now: () => new Date(),
+        stopRequested: () => stopped,
+      },
+    );
+    const port = await eventually(() => {
+      const match =
+        /"msg":"companion watcher running in this process","metrics":"http:\/\/127\.0\.0\.1:(\d+)\/metrics"/.exec(
+          out.stdout,
+        );
+      expect(match, out.stdout + out.stderr).not.toBeNull();
+      return Number(match?.[1]);
+    });
+    await eventually(async () => (await get(port, '/readyz')).status === 200);
+    expect(out.stdout).toContain('"msg":"cronguard webhook serving"');
     stop('test done');
     expect(await exited).toBe(0);
     expect(out.stdout).toContain('"msg":"stopped"');

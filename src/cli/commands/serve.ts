@@ -10,6 +10,12 @@ import { startNamespaceCache, type NamespaceCache } from '../../kube/namespace-c
 import { fetchKubernetesVersion } from '../../kube/version.js';
 import type { Logger } from '../../server/log.js';
 import { VERSION } from '../../version.js';
+import { parseWatchConfig } from '../../watcher/config.js';
+import type { Watcher } from '../../watcher/watch.js';
+import { startConfiguredWatcher } from './watch.js';
+import { defaultLeaderIdentity } from '../../kube/leader-election.js';
+import { UserError } from '../../errors.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { CliIo } from '../io.js';
 import { loadPolicySet } from '../policies.js';
 
@@ -36,6 +42,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       : await loadCertificateFiles(config.tls.certPath, config.tls.keyPath);
 
   const cluster = await connectToCluster(config, logger);
+  const watcher = await startInProcessWatcher(config, io, cluster.kubeConfig, logger);
 
   const server = await startWebhookServer({
     host: config.host,
@@ -72,17 +79,54 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 
   const signal = await (io.stopRequested ?? waitForTermination)();
   logger.log('info', 'draining: readiness is false, finishing in-flight requests', { signal });
-  await Promise.all([server.close(), cluster.namespaces?.stop()]);
+  await Promise.all([server.close(), cluster.namespaces?.stop(), watcher?.close()]);
   logger.log('info', 'stopped');
   logLines.flush();
   process.off('exit', logLines.flush);
   return 0;
 }
 
+/**
+ * `serve --watch`: the companion watcher in the webhook's process, for small
+ * clusters that want one Deployment. It reads the same policy paths, log level
+ * and cluster settings; everything else comes from its environment variables.
+ */
+async function startInProcessWatcher(
+  config: ServerConfig,
+  io: CliIo,
+  kubeConfig: KubeConfig | undefined,
+  logger: Logger,
+): Promise<Watcher | undefined> {
+  if (config.watchMetricsPort === undefined) return undefined;
+  if (kubeConfig === undefined) {
+    throw new UserError('--watch needs cluster credentials and found none', [
+      'pass --kubeconfig FILE, set KUBECONFIG, or run it in a pod with a service account',
+    ]);
+  }
+  const flags = [
+    ['--metrics-port', String(config.watchMetricsPort)],
+    ['--host', config.host],
+    ['--log-level', config.logLevel],
+    ['--policy-poll-seconds', String(config.policyPollMs / 1000)],
+    ...config.policyPaths.map((path) => ['--policies', path]),
+    ...(config.kubernetesVersion === undefined
+      ? []
+      : [['--kubernetes-version', config.kubernetesVersion]]),
+  ].flat();
+  const watchConfig = parseWatchConfig(flags, io.env, defaultLeaderIdentity(io.env));
+  if (watchConfig === 'help') return undefined;
+  const watcher = await startConfiguredWatcher(watchConfig, kubeConfig, logger);
+  logger.log('info', 'companion watcher running in this process', {
+    metrics: `http://${config.host}:${watcher.metricsPort}/metrics`,
+  });
+  return watcher;
+}
+
 /** How long start-up waits for the first Namespace list before serving anyway. */
 const NAMESPACE_SYNC_WAIT_MS = 10_000;
 
 interface ClusterConnection {
+  kubeConfig: KubeConfig | undefined;
   namespaces: NamespaceCache | undefined;
   facts: { kubernetesVersion?: string | undefined };
 }
@@ -108,7 +152,7 @@ async function connectToCluster(config: ServerConfig, logger: Logger): Promise<C
         kubernetesVersion: facts.kubernetesVersion ?? 'unknown (use --kubernetes-version)',
       },
     );
-    return { namespaces: undefined, facts };
+    return { kubeConfig: undefined, namespaces: undefined, facts };
   }
   const { kubeConfig, description } = loaded;
   const namespaces = startNamespaceCache(kubeConfig, { logger });
@@ -136,7 +180,7 @@ async function connectToCluster(config: ServerConfig, logger: Logger): Promise<C
       kubernetesVersion: facts.kubernetesVersion,
     },
   );
-  return { namespaces, facts };
+  return { kubeConfig, namespaces, facts };
 }
 
 interface ServingMaterial {
