@@ -1,9 +1,11 @@
 /**
- * Webhook benchmark: cronguard's `/mutate` (built-in policies) against a bare
+ * Webhook throughput: cronguard's `/mutate` (built-in policies) against a bare
  * Node.js HTTPS server that parses the body and answers a fixed allow, on the
- * same ~2 KB CronJob CREATE AdmissionReview, in one run. Both servers are child
- * processes (bench/webhook-server.ts) so autocannon, in this process, does not
- * share their event loop; they are loaded one at a time.
+ * same ~2 KB CronJob CREATE AdmissionReview, in one run, at full load (autocannon,
+ * MAX_CONNECTIONS connections). Latency at fixed rates is bench/latency.ts.
+ * Both servers are child processes (bench/webhook-server.ts) so the load
+ * generator, in this process, does not share their event loop; they are loaded
+ * one at a time.
  *
  * BENCH_QUICK=1 shortens every phase; BENCH_CPU_PROF=<dir> starts the cronguard
  * child with `--cpu-prof` and writes its profile there.
@@ -15,25 +17,21 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateDevelopmentCertificates } from '../src/server/tls.js';
+import type { Print } from './figures.js';
+import { processMemory } from './proc.js';
 import type { LauncherReady } from './webhook-server.js';
 
-type Print = (name: string, value: number, unit: string, digits?: number) => void;
-
-const SERVICE_HOST = 'cronguard.cronguard-system.svc';
+export const SERVICE_HOST = 'cronguard.cronguard-system.svc';
 const QUICK = process.env.BENCH_QUICK === '1';
 const WARMUP_S = QUICK ? 1 : 3;
 const MAX_S = QUICK ? 3 : 10;
-const RATE_S = QUICK ? 3 : 10;
 const MAX_CONNECTIONS = 32;
-const FIXED_RATE = 500;
-const RATE_CONNECTIONS = 10;
 const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
 
 /**
@@ -160,16 +158,19 @@ export function benchReview(): Record<string, unknown> {
   };
 }
 
-interface Child {
+export interface Child {
   process: ChildProcess;
   ready: LauncherReady;
+  /** Where the child's stdout (cronguard's JSON log) goes. */
+  logFile: string;
 }
 
 function startChild(kind: 'cronguard' | 'bare', dir: string, execArgv: string[]): Promise<Child> {
   const launcher = join(dirname(fileURLToPath(import.meta.url)), 'webhook-server.js');
   // Logs go to a file, as a container runtime would collect them; stdout is not
   // drained by this (load-generating) process.
-  const log = openSync(join(dir, `${kind}.log`), 'w');
+  const logFile = join(dir, `${kind}.log`);
+  const log = openSync(logFile, 'w');
   const child = fork(launcher, [kind, join(dir, 'cert.pem'), join(dir, 'key.pem')], {
     execArgv,
     stdio: ['ignore', log, 'inherit', 'ipc'],
@@ -177,7 +178,7 @@ function startChild(kind: 'cronguard' | 'bare', dir: string, execArgv: string[])
   closeSync(log);
   return new Promise((resolve, reject) => {
     child.once('message', (ready) => {
-      resolve({ process: child, ready: ready as LauncherReady });
+      resolve({ process: child, ready: ready as LauncherReady, logFile });
     });
     child.once('exit', (code) => {
       reject(new Error(`${kind} bench server exited early (${code})`));
@@ -230,22 +231,6 @@ function sanityCall(port: number, body: string, ca: string): Promise<Record<stri
   });
 }
 
-function metricValue(port: number, name: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpRequest({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-        resolve(line === undefined ? NaN : Number(line.split(' ')[1]));
-      });
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
 interface LoadResult {
   result: autocannon.Result;
   /** Response times in ms at full precision (autocannon's histogram keeps whole ms). */
@@ -283,12 +268,6 @@ function load(
   });
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? NaN;
-}
-
 function throughput(run: LoadResult): number {
   return run.result.requests.total / run.result.duration;
 }
@@ -304,7 +283,24 @@ function failures(runs: readonly LoadResult[]): { errors: number; non2xx: number
   return { errors, non2xx };
 }
 
-export async function webhookBenchmark(print: Print): Promise<void> {
+export interface BenchServers {
+  /** The AdmissionReview every request sends, as JSON text. */
+  body: string;
+  /** The bench CA, the only one the load generators trust. */
+  ca: string;
+  webhook: Child;
+  bare: Child;
+  /** Stops both servers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts cronguard and the bare server as children, with a fresh CA and serving
+ * certificate, and checks with one verified request each that they answer the
+ * bench review as expected (cronguard must mutate it: the load measures the
+ * mutating path, not an early allow).
+ */
+export async function startBenchServers(print?: Print): Promise<BenchServers> {
   const dir = mkdtempSync(join(tmpdir(), 'cronguard-bench-webhook-'));
   const certificates = generateDevelopmentCertificates({
     service: 'cronguard',
@@ -321,6 +317,7 @@ export async function webhookBenchmark(print: Print): Promise<void> {
     startChild('cronguard', dir, profileArgs),
     startChild('bare', dir, []),
   ]);
+  const close = () => Promise.all([stopChild(webhook), stopChild(bare)]).then(() => undefined);
   try {
     const webhookAnswer = await sanityCall(webhook.ready.port, body, ca);
     const bareAnswer = await sanityCall(bare.ready.port, body, ca);
@@ -330,9 +327,24 @@ export async function webhookBenchmark(print: Print): Promise<void> {
       throw new Error(`webhook did not mutate the bench review: ${JSON.stringify(webhookAnswer)}`);
     if (bareResponse.uid !== UID) throw new Error('bare server answered the wrong uid');
     const patch = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) as unknown[];
-    print('webhook.review_size', Buffer.byteLength(body), 'bytes', 0);
-    print('webhook.patch_operations', patch.length, 'ops', 0);
+    print?.('webhook.review_size', Buffer.byteLength(body), 'bytes', 0);
+    print?.('webhook.patch_operations', patch.length, 'ops', 0);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { body, ca, webhook, bare, close };
+}
 
+/** Lines of JSON log cronguard wrote so far (its stdout goes to a file, as in a container). */
+export function webhookLogLines(servers: BenchServers): number {
+  return readFileSync(servers.webhook.logFile, 'utf8').split('\n').length - 1;
+}
+
+export async function webhookBenchmark(print: Print): Promise<void> {
+  const servers = await startBenchServers(print);
+  const { body, ca, webhook, bare } = servers;
+  try {
     // Warm both (JIT, TLS session setup) before anything is measured.
     for (const child of [bare, webhook])
       await load(child.ready.port, body, ca, { seconds: WARMUP_S, connections: MAX_CONNECTIONS });
@@ -345,32 +357,24 @@ export async function webhookBenchmark(print: Print): Promise<void> {
       seconds: MAX_S,
       connections: MAX_CONNECTIONS,
     });
-    const rate = { seconds: RATE_S, connections: RATE_CONNECTIONS, overallRate: FIXED_RATE };
-    const bareRate = await load(bare.ready.port, body, ca, rate);
-    const webhookRate = await load(webhook.ready.port, body, ca, rate);
-    const rss = await metricValue(webhook.ready.metricsPort ?? 0, 'process_resident_memory_bytes');
+    const webhookMemory = processMemory(webhook.process.pid);
+    const bareMemory = processMemory(bare.process.pid);
 
     print('webhook.max_throughput', throughput(webhookMax), 'req/s', 0);
     print('bare.max_throughput', throughput(bareMax), 'req/s', 0);
     print('webhook.throughput_ratio', throughput(webhookMax) / throughput(bareMax), 'x');
-    const webhookSorted = [...webhookRate.samples].sort((a, b) => a - b);
-    const bareSorted = [...bareRate.samples].sort((a, b) => a - b);
-    print('webhook.achieved_rate_at_500rps', throughput(webhookRate), 'req/s', 0);
-    print('bare.achieved_rate_at_500rps', throughput(bareRate), 'req/s', 0);
-    print('webhook.latency_p50_at_500rps', percentile(webhookSorted, 50), 'ms', 3);
-    print('webhook.latency_p99_at_500rps', percentile(webhookSorted, 99), 'ms', 3);
-    print('bare.latency_p50_at_500rps', percentile(bareSorted, 50), 'ms', 3);
-    print('bare.latency_p99_at_500rps', percentile(bareSorted, 99), 'ms', 3);
-    print('webhook.rss_after_load', rss / 2 ** 20, 'MiB', 1);
-    const webhookFailures = failures([webhookMax, webhookRate]);
-    const bareFailures = failures([bareMax, bareRate]);
+    print('webhook.rss_after_load', webhookMemory.rssBytes / 2 ** 20, 'MiB', 1);
+    print('webhook.peak_rss', webhookMemory.peakRssBytes / 2 ** 20, 'MiB', 1);
+    print('bare.rss_after_load', bareMemory.rssBytes / 2 ** 20, 'MiB', 1);
+    print('webhook.rss_ratio_to_bare', webhookMemory.rssBytes / bareMemory.rssBytes, 'x');
+    const webhookFailures = failures([webhookMax]);
+    const bareFailures = failures([bareMax]);
     print('webhook.errors', webhookFailures.errors, 'requests', 0);
     print('webhook.non2xx', webhookFailures.non2xx, 'requests', 0);
     print('bare.errors', bareFailures.errors, 'requests', 0);
     print('bare.non2xx', bareFailures.non2xx, 'requests', 0);
-    const logLines = readFileSync(join(dir, 'cronguard.log'), 'utf8').split('\n').length - 1;
-    print('webhook.log_lines', logLines, 'lines', 0);
+    print('webhook.log_lines', webhookLogLines(servers), 'lines', 0);
   } finally {
-    await Promise.all([stopChild(webhook), stopChild(bare)]);
+    await servers.close();
   }
 }
