@@ -10,7 +10,11 @@ import {
 import { Gauge, Counter } from 'prom-client';
 import { UserError } from '../errors.js';
 import type { KubeObject } from '../k8s/types.js';
-import { createResilientInformer, type ResilientInformer } from '../kube/informer.js';
+import {
+  createResilientInformer,
+  type ListPage,
+  type ResilientInformer,
+} from '../kube/informer.js';
 import { startLeaderElection, type LeaderElection } from '../kube/leader-election.js';
 import { startNamespaceCache } from '../kube/namespace-cache.js';
 import { fetchKubernetesVersion } from '../kube/version.js';
@@ -79,7 +83,10 @@ export interface Watcher {
  */
 const JOB_POD_SELECTOR = 'controller-uid';
 
-type Lister = (namespace: string | undefined) => Promise<KubernetesListObject<KubernetesObject>>;
+type Lister = (
+  namespace: string | undefined,
+  page: ListPage,
+) => Promise<KubernetesListObject<KubernetesObject>>;
 
 interface Resource {
   kind: 'CronJob' | 'Job' | 'Pod';
@@ -373,29 +380,30 @@ function resourcesOf(kubeConfig: KubeConfig): Resource[] {
     {
       kind: 'CronJob',
       path: scoped('/apis/batch/v1', 'cronjobs'),
-      list: (namespace) =>
+      list: (namespace, page) =>
         namespace === undefined
-          ? batch.listCronJobForAllNamespaces()
-          : batch.listNamespacedCronJob({ namespace }),
+          ? batch.listCronJobForAllNamespaces(page)
+          : batch.listNamespacedCronJob({ namespace, ...page }),
       transform: withoutManagedFields,
     },
     {
       kind: 'Job',
       path: scoped('/apis/batch/v1', 'jobs'),
-      list: (namespace) =>
+      list: (namespace, page) =>
         namespace === undefined
-          ? batch.listJobForAllNamespaces()
-          : batch.listNamespacedJob({ namespace }),
+          ? batch.listJobForAllNamespaces(page)
+          : batch.listNamespacedJob({ namespace, ...page }),
       // A Job's pod template can be large and the tracker reads metadata and status only.
-      transform: (job) => ({ ...withoutManagedFields(job), spec: {} }),
+      // (Dropped before the copy, which is the expensive part of a large list.)
+      transform: (job) => withoutManagedFields({ ...job, spec: {} }),
     },
     {
       kind: 'Pod',
       path: scoped('/api/v1', 'pods'),
-      list: (namespace) =>
+      list: (namespace, page) =>
         namespace === undefined
-          ? core.listPodForAllNamespaces({ labelSelector: JOB_POD_SELECTOR })
-          : core.listNamespacedPod({ namespace, labelSelector: JOB_POD_SELECTOR }),
+          ? core.listPodForAllNamespaces({ labelSelector: JOB_POD_SELECTOR, ...page })
+          : core.listNamespacedPod({ namespace, labelSelector: JOB_POD_SELECTOR, ...page }),
       labelSelector: JOB_POD_SELECTOR,
       transform: podEssentials,
     },
@@ -418,15 +426,14 @@ function withoutManagedFields(object: KubeObject): KubeObject {
 
 /** What isSidecarBlocked and podJobUid read: container names, phase and container states. */
 function podEssentials(pod: KubeObject): KubeObject {
-  const copy = withoutManagedFields(pod);
-  const spec = isRecord(copy.spec) ? copy.spec : {};
-  const status = isRecord(copy.status) ? copy.status : {};
+  const spec = isRecord(pod.spec) ? pod.spec : {};
+  const status = isRecord(pod.status) ? pod.status : {};
   const containers = Array.isArray(spec.containers) ? (spec.containers as unknown[]) : [];
-  return {
-    ...copy,
+  return withoutManagedFields({
+    ...pod,
     spec: { containers: containers.map((c) => ({ name: isRecord(c) ? c.name : undefined })) },
     status: { phase: status.phase, containerStatuses: status.containerStatuses },
-  };
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -446,7 +453,7 @@ function startInformer(
   const informer = createResilientInformer<KubernetesObject>({
     kubeConfig,
     path: resource.path(namespace),
-    list: () => resource.list(namespace),
+    list: (page) => resource.list(namespace, page),
     ...(resource.labelSelector === undefined ? {} : { labelSelector: resource.labelSelector }),
     transform: (object) => resource.transform(object as KubeObject),
     onStatus(event) {
