@@ -144,7 +144,10 @@ export function createResilientInformer<T extends KubernetesObject>(
       if (token === '') token = undefined;
     } while (token !== undefined && !stopped);
     listedCount = items.length;
-    return { ...first, metadata: { ...first.metadata, _continue: undefined }, items };
+    // The first page is ours alone: it becomes the whole list.
+    if (first.metadata !== undefined) first.metadata._continue = undefined;
+    first.items = items;
+    return first;
   };
   const informer = new ListWatch<T>(options.path, watch, list, false, options.labelSelector);
 

@@ -28,7 +28,8 @@ describe('paged lists', () => {
       pageSize: 3,
       transform: (object) => {
         seen.push(object.metadata?.name ?? '');
-        return { metadata: { ...object.metadata, annotations: { transformed: 'yes' } } };
+        if (object.metadata !== undefined) object.metadata.annotations = { transformed: 'yes' };
+        return object;
       },
     });
     informer.start();
