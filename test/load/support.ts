@@ -9,15 +9,7 @@
  * counted as "behind", never silently dropped).
  */
 import { generateKeyPairSync, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -424,35 +416,7 @@ export function reviewTemplateOf(object: unknown): string {
   return JSON.stringify(reviewOf(object, { uid: UID_PLACEHOLDER }));
 }
 
-/**
- * A directory laid out as kubelet lays out ConfigMap and Secret volumes: the files
- * live in a `..<timestamp>` directory, `..data` points at it, and the visible names
- * are symlinks through `..data`. An update writes a new version directory and
- * renames a fresh symlink over `..data`, one atomic step for all files at once.
- */
-export class ProjectedVolume {
-  private version = 0;
-  private current: string | undefined;
-
-  constructor(readonly directory: string) {}
-
-  publish(files: Readonly<Record<string, string>>): void {
-    this.version += 1;
-    const versionDirectory = `..2026_01_01_00_00_${String(this.version).padStart(2, '0')}.${process.pid}`;
-    mkdirSync(join(this.directory, versionDirectory));
-    for (const [name, text] of Object.entries(files)) {
-      writeFileSync(join(this.directory, versionDirectory, name), text);
-    }
-    symlinkSync(versionDirectory, join(this.directory, '..data_tmp'));
-    renameSync(join(this.directory, '..data_tmp'), join(this.directory, '..data'));
-    for (const name of Object.keys(files)) {
-      const visible = join(this.directory, name);
-      if (!existsSync(visible)) symlinkSync(join('..data', name), visible);
-    }
-    if (this.current !== undefined) rmSync(join(this.directory, this.current), { recursive: true });
-    this.current = versionDirectory;
-  }
-}
+export { ProjectedVolume } from '../support/projected-volume.js';
 
 /**
  * Plain files replaced as a careful deploy tool does: each new file is written

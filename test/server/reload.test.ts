@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { existsSync, lstatSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,50 +19,11 @@ import {
   startTestServer,
   testCertificates,
 } from './support.js';
+import { ProjectedVolume } from '../support/projected-volume.js';
 
 /** Short enough to keep the suite fast, long enough to coalesce a burst of events. */
 const TEST_DEBOUNCE_MS = 20;
 const TEST_POLL_MS = 150;
-
-/**
- * A directory laid out as kubelet lays out ConfigMap and Secret volumes: the files
- * live in a timestamped `..<version>` directory, `..data` points at it, and the
- * visible names are symlinks through `..data`. An update writes a new version
- * directory and renames a fresh symlink over `..data`: one atomic step.
- */
-class ProjectedVolume {
-  private version = 0;
-  private current: string | undefined;
-
-  constructor(readonly directory: string) {}
-
-  publish(files: Readonly<Record<string, string>>): void {
-    this.version += 1;
-    const versionDirectory = `..2026_01_01_00_00_${String(this.version).padStart(2, '0')}.${process.pid}`;
-    mkdirSync(join(this.directory, versionDirectory));
-    for (const [name, text] of Object.entries(files)) {
-      writeFileSync(join(this.directory, versionDirectory, name), text);
-    }
-    symlinkSync(versionDirectory, join(this.directory, '..data_tmp'));
-    renameSync(join(this.directory, '..data_tmp'), join(this.directory, '..data'));
-    for (const name of Object.keys(files)) {
-      const visible = join(this.directory, name);
-      if (!existsSync(visible) && !isSymlink(visible)) symlinkSync(join('..data', name), visible);
-    }
-    if (this.current !== undefined) {
-      rmSync(join(this.directory, this.current), { recursive: true });
-    }
-    this.current = versionDirectory;
-  }
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
 
 /** Polls `probe` until it returns a value, failing with `what` after the timeout. */
 async function eventually<T>(
