@@ -99,6 +99,7 @@ export function admit(
   }
   if (evaluation.skipped !== undefined) return skip(base, evaluation.skipped.reason);
   base.kind = evaluation.kind ?? base.kind;
+  base.evaluation = evaluation;
 
   return context.webhook === 'mutate'
     ? mutateAnswer(base, review, received, evaluation, limits)
@@ -142,10 +143,7 @@ function validateAnswer(
   policySet: PolicySet,
   limits: AdmissionLimits,
 ): AdmissionOutcome {
-  const findings = [
-    ...evaluation.findings,
-    ...evaluation.mutations.map((mutation) => pendingMutationFinding(mutation, policySet)),
-  ];
+  const findings = validationFindings(evaluation, policySet);
   base.findings = summarise(findings);
   const violations = findings.filter((finding) => finding.action === 'enforce');
   const warnings = boundWarnings(
@@ -167,6 +165,17 @@ function validateAnswer(
     message: denialMessage(base.kind, violations, limits.denialMessageBytes),
   };
   return finish(base, 'denied', { ...response, status });
+}
+
+/**
+ * What the validating webhook judges: the engine's findings, and each mutation the
+ * engine still wants as a finding of its own (see pendingMutationFinding).
+ */
+export function validationFindings(evaluation: Evaluation, policySet: PolicySet): Finding[] {
+  return [
+    ...evaluation.findings,
+    ...evaluation.mutations.map((mutation) => pendingMutationFinding(mutation, policySet)),
+  ];
 }
 
 /**

@@ -1,5 +1,5 @@
+import type { Action, Evaluation } from '../engine/types.js';
 import type { ClusterFacts } from '../mesh/types.js';
-import type { Action } from '../engine/types.js';
 import type { KubeObject, Operation } from '../k8s/types.js';
 import type { PolicySet } from '../policy/types.js';
 
@@ -153,4 +153,9 @@ export interface AdmissionOutcome {
   patchOperations: number;
   /** Set when cronguard itself failed (e.g. a patch that would not apply) and failed open. */
   internalError: string | undefined;
+  /**
+   * The engine's evaluation behind the answer, when the object was evaluated; the
+   * audit reads messages, fixes and exemptions from it instead of evaluating again.
+   */
+  evaluation?: Evaluation;
 }

@@ -1,11 +1,9 @@
-import { admit } from '../../admission/admit.js';
+import { admit, validationFindings } from '../../admission/admit.js';
 import { decodeReview, isReviewError } from '../../admission/decode.js';
 import { fieldOf, warningLine } from '../../admission/messages.js';
 import { toSingleLine, truncateUtf8Bytes } from '../../admission/text.js';
 import { ADMISSION_V1 } from '../../admission/types.js';
-import { evaluate } from '../../engine/evaluate.js';
-import type { Action, Finding } from '../../engine/types.js';
-import { SEVERITY_OF_ACTION, type Severity } from '../../engine/types.js';
+import type { Finding, Severity } from '../../engine/types.js';
 import type { KubeObject } from '../../k8s/types.js';
 import type { ClusterFacts } from '../../mesh/types.js';
 import type { PolicySet } from '../../policy/types.js';
@@ -120,45 +118,11 @@ export function assessCronJob(cronJob: KubeObject, context: AssessmentContext): 
     return { cronJob: ref, verdicts: [] };
   }
 
-  // admit() decides (which findings, with which action); the evaluation behind it is
-  // repeated only for what admit() does not return: messages, fields, fixes, exemptions.
-  const evaluation = evaluate(
-    context.policySet,
-    {
-      object: decoded.object,
-      operation: decoded.operation,
-      namespace: ref.namespace,
-      namespaceLabels: context.namespaceLabels?.(ref.namespace),
-      oldObject: decoded.oldObject,
-      cluster: context.cluster,
-    },
-    { rules },
-  );
-  const details: Omit<Finding, 'action' | 'severity'>[] = [
-    ...evaluation.findings,
-    // The wording /validate uses for a mutation the object still lacks.
-    ...evaluation.mutations.map((mutation) => ({
-      ruleId: mutation.ruleId,
-      policy: mutation.policy,
-      message: `not mutated as policy requires: ${mutation.message}`,
-      path: mutation.path,
-      fix: `${mutation.message} in the manifest, or check that the cronguard mutating webhook runs`,
-    })),
-  ];
-  const decided = outcome.findings;
-  const aligned =
-    decided.length === details.length &&
-    decided.every((summary, index) => {
-      const detail = details[index];
-      return detail?.policy === summary.policy && detail.ruleId === summary.ruleId;
-    });
-  if (!aligned) return engineError('the audit and the webhook disagree about the findings');
-
+  const evaluation = outcome.evaluation;
+  if (evaluation === undefined) return engineError('the webhook answered without evaluating');
+  // Exactly the findings /validate judged, with its actions and wording.
+  const findings = validationFindings(evaluation, context.policySet);
   const sections = new Map(rules.map((rule) => [rule.id, rule.section]));
-  const findings: Finding[] = details.map((detail, index) => {
-    const action: Action = decided[index]?.action ?? 'warn';
-    return { ...detail, action, severity: SEVERITY_OF_ACTION[action] };
-  });
   const verdicts = mergeByRule(findings.map((finding) => findingVerdict(finding, sections)));
 
   for (const exemption of evaluation.exemptions) {
