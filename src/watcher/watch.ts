@@ -115,6 +115,8 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
   const own = watcherMetrics(metrics);
 
   let informers: ResilientInformer<KubernetesObject>[] = [];
+  /** The CronJob informers among them: the cache the writers read. */
+  let cronJobInformers: ResilientInformer<KubernetesObject>[] = [];
   const server = createHealthAndMetricsServer(
     metrics,
     () => informers.length > 0 && informers.every((informer) => informer.synced()),
@@ -135,13 +137,18 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
   });
 
   const writers = await startWriters(options, metrics, own, (namespace) =>
-    cronJobsOf(informers, namespace),
+    cronJobsOf(cronJobInformers, namespace),
   );
-  informers = resourcesOf(kubeConfig).flatMap((resource) =>
-    (options.namespaces.length === 0 ? [undefined] : options.namespaces).map((namespace) =>
-      startInformer(kubeConfig, resource, namespace, tracker, now, logger, writers),
-    ),
+  const started = resourcesOf(kubeConfig).flatMap((resource) =>
+    (options.namespaces.length === 0 ? [undefined] : options.namespaces).map((namespace) => ({
+      kind: resource.kind,
+      informer: startInformer(kubeConfig, resource, namespace, tracker, now, logger, writers),
+    })),
   );
+  informers = started.map(({ informer }) => informer);
+  cronJobInformers = started
+    .filter(({ kind }) => kind === 'CronJob')
+    .map(({ informer }) => informer);
   const ticker = setInterval(() => {
     tracker.tick(now());
   }, options.tickIntervalMs);
@@ -164,7 +171,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
     own.initialSync.set(seconds);
     logger.log('info', 'first full sync done', {
       seconds: Math.round(seconds * 1000) / 1000,
-      cronJobs: cronJobsOf(informers, undefined).length,
+      cronJobs: cronJobsOf(cronJobInformers, undefined).length,
       leader: writers.gate.isLeader(),
     });
   })();
@@ -353,21 +360,13 @@ async function startWriters(
   };
 }
 
-/** CronJobs in the informer caches: of one namespace, or of all watched ones. */
+/** CronJobs in the CronJob informers' caches: of one namespace, or of all watched ones. */
 function cronJobsOf(
-  informers: readonly ResilientInformer<KubernetesObject>[],
+  cronJobInformers: readonly ResilientInformer<KubernetesObject>[],
   namespace: string | undefined,
 ): KubeObject[] {
-  const found: KubeObject[] = [];
-  for (const informer of informers) {
-    if (!cronJobInformers.has(informer)) continue;
-    for (const object of informer.cache.list(namespace)) found.push(object as KubeObject);
-  }
-  return found;
+  return cronJobInformers.flatMap((informer) => informer.cache.list(namespace) as KubeObject[]);
 }
-
-/** Which informers hold CronJobs (set when they are created). */
-const cronJobInformers = new WeakSet<ResilientInformer<KubernetesObject>>();
 
 function resourcesOf(kubeConfig: KubeConfig): Resource[] {
   const batch = kubeConfig.makeApiClient(BatchV1Api);
@@ -502,7 +501,6 @@ function startInformer(
       });
     } else tracker.deletePod(objectNamespace, name, uid);
   });
-  if (resource.kind === 'CronJob') cronJobInformers.add(informer);
   informer.start();
   return informer;
 }
