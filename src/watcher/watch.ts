@@ -16,7 +16,7 @@ import {
   type ResilientInformer,
 } from '../kube/informer.js';
 import { startLeaderElection, type LeaderElection } from '../kube/leader-election.js';
-import { startNamespaceCache } from '../kube/namespace-cache.js';
+import { startNamespaceCache, type NamespaceCache } from '../kube/namespace-cache.js';
 import { fetchKubernetesVersion } from '../kube/version.js';
 import type { TrafficOptions } from '../mesh/traffic/index.js';
 import type { PolicySet } from '../policy/types.js';
@@ -51,6 +51,12 @@ export interface WatcherOptions {
   auditIntervalMs?: number;
   /** Kubernetes version for the engine ("1.31"); asked from the API server when absent. */
   kubernetesVersion?: string;
+  /**
+   * A Namespace label cache the process already runs (serve's, with --watch); the
+   * watcher then uses it instead of watching Namespaces a second time, and leaves
+   * stopping it to its owner.
+   */
+  namespaceCache?: NamespaceCache;
   /** Elect a leader among replicas with this Lease; absent: this process always writes. */
   leaderElection?: { namespace: string; name: string; identity: string };
 }
@@ -268,7 +274,8 @@ async function startWriters(
 
   let policySet = policies?.initial ?? { policies: [] };
   own.policiesLoaded.set(policySet.policies.length);
-  const namespaceCache = startNamespaceCache(kubeConfig, { logger });
+  const namespaceCache = options.namespaceCache ?? startNamespaceCache(kubeConfig, { logger });
+  const ownsNamespaceCache = options.namespaceCache === undefined;
   let kubernetesVersion = options.kubernetesVersion;
   if (kubernetesVersion === undefined) {
     try {
@@ -355,7 +362,7 @@ async function startWriters(
       await Promise.all([mesh?.stop(), audit?.stop()]);
       await election?.stop();
       unsubscribe();
-      await namespaceCache.stop();
+      if (ownsNamespaceCache) await namespaceCache.stop();
     },
   };
 }

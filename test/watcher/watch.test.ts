@@ -372,6 +372,7 @@ describe('cronguard watch', () => {
 describe('cronguard serve --watch', () => {
   it('runs the webhook and the watcher in one process and stops both', async () => {
     const kubeconfig = await server.writeKubeconfig();
+    server.clearRequests();
     const devCertDir = await mkdtemp(join(tmpdir(), 'cronguard-serve-watch-'));
     let stop: (reason: string) => void = () => undefined;
     const stopped = new Promise<string>((resolve) => (stop = resolve));
@@ -414,6 +415,11 @@ describe('cronguard serve --watch', () => {
     });
     await eventually(async () => (await get(port, '/readyz')).status === 200);
     expect(out.stdout).toContain('"msg":"cronguard webhook serving"');
+    // One Namespace list for the process: the watcher uses the webhook's label cache.
+    const namespaceLists = server.requests.filter(
+      (request) => request.path === '/api/v1/namespaces' && request.query.watch !== 'true',
+    );
+    expect(namespaceLists).toHaveLength(1);
     stop('test done');
     expect(await exited).toBe(0);
     expect(out.stdout).toContain('"msg":"stopped"');

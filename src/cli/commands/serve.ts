@@ -42,7 +42,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       : await loadCertificateFiles(config.tls.certPath, config.tls.keyPath);
 
   const cluster = await connectToCluster(config, logger);
-  const watcher = await startInProcessWatcher(config, io, cluster.kubeConfig, logger);
+  const watcher = await startInProcessWatcher(config, io, cluster, logger);
 
   const server = await startWebhookServer({
     host: config.host,
@@ -94,10 +94,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 async function startInProcessWatcher(
   config: ServerConfig,
   io: CliIo,
-  kubeConfig: KubeConfig | undefined,
+  cluster: ClusterConnection,
   logger: Logger,
 ): Promise<Watcher | undefined> {
   if (config.watchMetricsPort === undefined) return undefined;
+  const { kubeConfig, namespaces, facts } = cluster;
   if (kubeConfig === undefined) {
     throw new UserError('--watch needs cluster credentials and found none', [
       'pass --kubeconfig FILE, set KUBECONFIG, or run it in a pod with a service account',
@@ -109,13 +110,17 @@ async function startInProcessWatcher(
     ['--log-level', config.logLevel],
     ['--policy-poll-seconds', String(config.policyPollMs / 1000)],
     ...config.policyPaths.map((path) => ['--policies', path]),
-    ...(config.kubernetesVersion === undefined
+    // The version the webhook uses: from its flag, or already asked from the API server.
+    ...(facts.kubernetesVersion === undefined
       ? []
-      : [['--kubernetes-version', config.kubernetesVersion]]),
+      : [['--kubernetes-version', facts.kubernetesVersion]]),
   ].flat();
   const watchConfig = parseWatchConfig(flags, io.env, defaultLeaderIdentity(io.env));
   if (watchConfig === 'help') return undefined;
-  const watcher = await startConfiguredWatcher(watchConfig, kubeConfig, logger);
+  // One Namespace watch for the process: the webhook's cache serves the watcher too.
+  const watcher = await startConfiguredWatcher(watchConfig, kubeConfig, logger, {
+    ...(namespaces === undefined ? {} : { namespaceCache: namespaces }),
+  });
   logger.log('info', 'companion watcher running in this process', {
     metrics: `http://${config.host}:${watcher.metricsPort}/metrics`,
   });

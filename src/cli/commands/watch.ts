@@ -5,7 +5,7 @@ import { defaultLeaderIdentity } from '../../kube/leader-election.js';
 import { createJsonLogger, createLineBuffer, type Logger } from '../../server/log.js';
 import { VERSION } from '../../version.js';
 import { parseWatchConfig, WATCH_USAGE, type WatchConfig } from '../../watcher/config.js';
-import { startWatcher, type Watcher } from '../../watcher/watch.js';
+import { startWatcher, type Watcher, type WatcherOptions } from '../../watcher/watch.js';
 import type { CliIo } from '../io.js';
 import { loadPolicySet } from '../policies.js';
 import { waitForTermination } from './serve.js';
@@ -68,6 +68,7 @@ export async function startConfiguredWatcher(
   config: WatchConfig,
   kubeConfig: KubeConfig,
   logger: Logger,
+  shared: Pick<WatcherOptions, 'namespaceCache'> = {},
 ): Promise<Watcher> {
   const initial = await loadPolicySet(config.policyPaths);
   return startWatcher({
@@ -98,5 +99,6 @@ export async function startConfiguredWatcher(
       ? {}
       : { kubernetesVersion: config.kubernetesVersion }),
     ...(config.leaderElection === undefined ? {} : { leaderElection: config.leaderElection }),
+    ...shared,
   });
 }
