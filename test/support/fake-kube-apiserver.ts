@@ -803,16 +803,16 @@ export class FakeKubeApiServer {
     afterKey?: string,
   ): StoredObject[] {
     const { keys, objects } = this.sortedEntries(resource);
-    // First index whose key sorts after afterKey (binary search).
+    // First index whose key sorts after afterKey (binary search); 0 without one.
     let low = 0;
-    let high = keys.length;
     if (afterKey !== undefined) {
+      let high = keys.length;
       while (low < high) {
         const middle = (low + high) >>> 1;
         if ((keys[middle] ?? '') <= afterKey) low = middle + 1;
         else high = middle;
       }
-    } else high = 0;
+    }
     const tail = objects.slice(low);
     return namespace === undefined
       ? tail
